@@ -1,0 +1,25 @@
+using AdminPortal.Web.Security;
+
+namespace AdminPortal.Web.Components.Layout;
+
+public sealed record MenuItem(string Text, string Icon, string Path, string Policy);
+
+/// <summary>
+/// The one list of menu entries. Add an entry in the same commit as the page that makes it work.
+/// </summary>
+public static class MenuRegistry
+{
+    public static readonly IReadOnlyList<MenuItem> Admin =
+    [
+        new("Users & Roles", "manage_accounts", "admin/users", Policies.Admin),
+        new("API Tokens", "key", "admin/api-tokens", Policies.Admin),
+        new("Audit Log", "history", "admin/audit", Policies.Admin),
+    ];
+
+    public static readonly IReadOnlyList<MenuItem> IdentityRepository =
+    [
+        new("Users", "people", "identities/users", Policies.Reviewer),
+    ];
+
+    public static readonly IReadOnlyList<MenuItem> Everyone = [];
+}

@@ -1,0 +1,74 @@
+using AdminPortal.Web.Components;
+using AdminPortal.Web.Infrastructure;
+using AdminPortal.Web.Security;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+
+namespace AdminPortal.Web;
+
+/// <summary>
+/// Builds the portal. Program.cs runs it; browser tests call it directly to host the real app on
+/// Kestrel at a loopback port (WebApplicationFactory on net9 only offers TestServer).
+/// </summary>
+public static class PortalApp
+{
+    /// <summary>Returns null when the arguments named a maintenance command that has already run.</summary>
+    public static async Task<WebApplication?> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(PortalApp).Assembly.GetName().Name,
+        });
+
+        // The repository root holds the appsettings.json the portal runs with and the wwwroot-assets/
+        // it serves (issue [1/7] layout). It is inserted first so environment variables and the
+        // command line still override it.
+        var root = RepositoryLayout.FindRoot(builder.Environment.ContentRootPath, AppContext.BaseDirectory);
+        builder.Configuration.Sources.Insert(0, new JsonConfigurationSource
+        {
+            Path = "appsettings.json",
+            Optional = false,
+            ReloadOnChange = false,
+            FileProvider = new PhysicalFileProvider(root),
+        });
+        builder.Environment.WebRootPath = Path.Combine(root, "wwwroot-assets");
+        builder.Environment.WebRootFileProvider = new PhysicalFileProvider(builder.Environment.WebRootPath);
+        // Package assets (_content/Radzen.Blazor, _content/BlazorMonaco) in every environment, not only Development.
+        builder.WebHost.UseStaticWebAssets();
+
+        var portalOptions = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
+        builder.Services.AddPortalServices(builder.Configuration, root);
+        builder.Services.AddPortalSecurity(portalOptions);
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        if (await CommandLine.TryRunAsync(app, args))
+        {
+            return null;
+        }
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        }
+
+        if (!app.Environment.IsDevelopment() && !app.Environment.IsEnvironment("Testing"))
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+
+        app.UseStaticFiles();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapAccountEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Threading.RateLimiting;
+using AdminPortal.Core.Domain;
+using AdminPortal.Web.Features.Audit;
+using AdminPortal.Web.Features.Users;
+using AdminPortal.Web.Infrastructure;
+using AdminPortal.Web.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Radzen;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class WebServiceCollectionExtensions
+{
+    private const string SmartScheme = "CookieOrBearer";
+
+    /// <summary>Database, Data Protection and the portal's feature services.</summary>
+    public static IServiceCollection AddPortalServices(this IServiceCollection services, IConfiguration configuration, string repositoryRoot)
+    {
+        services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section);
+        var options = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
+        var dataDirectory = Path.GetFullPath(Path.Combine(repositoryRoot, options.DataDirectory));
+        Directory.CreateDirectory(dataDirectory);
+
+        services.AddSingleton(new DataDirectory(dataDirectory));
+        services.AddAdminPortalData(AdminPortal.Data.SqliteAdapter.ConnectionStringFor(Path.Combine(dataDirectory, options.DatabaseFileName)));
+        services.AddDataProtection()
+            .SetApplicationName("AdminPortal")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
+        services.AddScoped<DatabaseInitializer>();
+        services.AddSingleton<AuditService>();
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<UserCsvImporter>();
+        services.AddRadzenComponents();
+        services.AddHealthChecks().AddDbContextCheck<AdminPortal.Data.AdminPortalDbContext>();
+        return services;
+    }
+
+    /// <summary>Cookie sign-in for people, bearer API tokens for automation, one policy per page.</summary>
+    public static IServiceCollection AddPortalSecurity(this IServiceCollection services, PortalOptions options)
+    {
+        services.AddAuthentication(SmartScheme)
+            .AddPolicyScheme(SmartScheme, SmartScheme, o =>
+            {
+                o.ForwardDefaultSelector = ctx =>
+                    ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                        ? ApiTokenAuthenticationHandler.SchemeName
+                        : CookieAuthenticationDefaults.AuthenticationScheme;
+            })
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
+            {
+                o.LoginPath = "/account/login";
+                o.AccessDeniedPath = "/account/denied";
+                o.Cookie.Name = "AdminPortal.Auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                // APIs answer 401/403 instead of redirecting to an HTML page.
+                o.Events.OnRedirectToLogin = ctx => ApiAwareRedirect(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+
+        services.AddAuthorization(Policies.Register);
+        services.AddCascadingAuthenticationState();
+        services.AddAntiforgery(o => o.Cookie.Name = "AdminPortal.Antiforgery");
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(AccountEndpoints.SignInRateLimit, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.SignInAttemptsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = (ctx, _) =>
+            {
+                ctx.HttpContext.Response.StatusCode = StatusCodes.Status302Found;
+                ctx.HttpContext.Response.Headers.Location = "/account/login?error=throttled";
+                return ValueTask.CompletedTask;
+            };
+        });
+        return services;
+    }
+
+    private static Task ApiAwareRedirect(RedirectContext<CookieAuthenticationOptions> ctx, int apiStatus)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api"))
+        {
+            ctx.Response.StatusCode = apiStatus;
+        }
+        else
+        {
+            ctx.Response.Redirect(ctx.RedirectUri);
+        }
+
+        return Task.CompletedTask;
+    }
+}
