@@ -38,7 +38,7 @@ public static class PortalApp
         builder.WebHost.UseStaticWebAssets();
 
         var portalOptions = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
-        builder.Services.AddPortalServices(builder.Configuration, root);
+        builder.Services.AddPortalServices(root);
         builder.Services.AddPortalSecurity(portalOptions);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         configure?.Invoke(builder);

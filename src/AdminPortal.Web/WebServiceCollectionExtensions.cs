@@ -7,6 +7,9 @@ using AdminPortal.Web.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Identity;
 using Radzen;
 
@@ -17,18 +20,26 @@ public static class WebServiceCollectionExtensions
     private const string SmartScheme = "CookieOrBearer";
 
     /// <summary>Database, Data Protection and the portal's feature services.</summary>
-    public static IServiceCollection AddPortalServices(this IServiceCollection services, IConfiguration configuration, string repositoryRoot)
+    public static IServiceCollection AddPortalServices(this IServiceCollection services, string repositoryRoot)
     {
         services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section);
-        var options = configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
-        var dataDirectory = Path.GetFullPath(Path.Combine(repositoryRoot, options.DataDirectory));
-        Directory.CreateDirectory(dataDirectory);
-
-        services.AddSingleton(new DataDirectory(dataDirectory));
-        services.AddAdminPortalData(AdminPortal.Data.SqliteAdapter.ConnectionStringFor(Path.Combine(dataDirectory, options.DatabaseFileName)));
-        services.AddDataProtection()
-            .SetApplicationName("AdminPortal")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        // Resolved lazily, so settings added by test hosts after Program's code ran still apply.
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PortalOptions>>().Value;
+            var dataDirectory = Path.GetFullPath(Path.Combine(repositoryRoot, options.DataDirectory));
+            Directory.CreateDirectory(dataDirectory);
+            return new DataDirectory(dataDirectory);
+        });
+        services.AddAdminPortalData(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PortalOptions>>().Value;
+            var directory = sp.GetRequiredService<DataDirectory>().Path;
+            return AdminPortal.Data.SqliteAdapter.ConnectionStringFor(Path.Combine(directory, options.DatabaseFileName));
+        });
+        services.AddDataProtection().SetApplicationName("AdminPortal");
+        services.AddOptions<KeyManagementOptions>().Configure<DataDirectory, ILoggerFactory>((o, dir, logs) =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(dir.Path, "keys")), logs));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IPasswordHasher<AppUser>, PasswordHasher<AppUser>>();
         services.AddScoped<DatabaseInitializer>();
@@ -48,7 +59,9 @@ public static class WebServiceCollectionExtensions
         services.AddAuthentication(SmartScheme)
             .AddPolicyScheme(SmartScheme, SmartScheme, o =>
             {
+                // Bearer tokens count only on the management API: they can never open pages or sign in.
                 o.ForwardDefaultSelector = ctx =>
+                    ctx.Request.Path.StartsWithSegments("/api") &&
                     ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                         ? ApiTokenAuthenticationHandler.SchemeName
                         : CookieAuthenticationDefaults.AuthenticationScheme;
