@@ -90,6 +90,21 @@ public static class JsonAttributeDiff
             return aa.Count == ab.Count ? null : $"{path}[{Math.Min(aa.Count, ab.Count)}]";
         }
 
+        if (a.Type is JTokenType.Integer or JTokenType.Float && b.Type is JTokenType.Integer or JTokenType.Float)
+            return NumbersEqual((JValue)a, (JValue)b) ? null : path;
         return JToken.DeepEquals(a, b) ? null : path;
+    }
+
+    private static bool NumbersEqual(JValue a, JValue b)
+    {
+        try
+        {
+            return Convert.ToDecimal(a.Value, System.Globalization.CultureInfo.InvariantCulture)
+                == Convert.ToDecimal(b.Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is OverflowException or InvalidCastException)
+        {
+            return JToken.DeepEquals(a, b);
+        }
     }
 }

@@ -84,8 +84,9 @@ internal static partial class SafeJson
     private static JsonFailure Describe(JsonReaderException ex, int maxDepth)
     {
         var message = StripLocation(ex.Message);
-        var line = ex.LineNumber > 0 ? ex.LineNumber : (int?)null;
-        var position = ex.LineNumber > 0 ? ex.LinePosition : (int?)null;
+        // Newtonsoft reports line 0 for a failure on the very first token; lines and positions here are 1-based.
+        var line = Math.Max(1, ex.LineNumber);
+        var position = Math.Max(1, ex.LinePosition);
         var path = string.IsNullOrEmpty(ex.Path) ? null : ex.Path;
 
         var dup = DuplicateRegex().Match(ex.Message);
