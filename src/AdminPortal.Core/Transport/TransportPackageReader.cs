@@ -79,8 +79,15 @@ public static class TransportPackageReader
             var skipped = new List<SkippedObject>();
             var used = new HashSet<ZipArchiveEntry> { manifestEntry.Entry };
 
+            var kindsSeen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var list in m.Objects)
             {
+                if (!kindsSeen.Add(list.Kind))
+                {
+                    ctx.AddShapeError(manifestEntry.Entry.FullName, $"Objects.{list.Kind}", "the object kind is listed twice (names are compared case-insensitively)");
+                    continue;
+                }
+
                 if (!TransportFileNames.SupportedKinds.TryGetValue(list.Kind, out var prefix))
                 {
                     var reason = SkipReasons.TryGetValue(list.Kind, out var r)
@@ -149,6 +156,9 @@ public static class TransportPackageReader
 
         private void Add(TransportErrorCode code, string entry, string? field, string detail, int? line = null, int? position = null) =>
             _errors.Add(new TransportPackageError(code, entry, field, line, position, detail));
+
+        public void AddShapeError(string entry, string field, string detail) =>
+            Add(TransportErrorCode.UnexpectedShape, entry, field, detail);
 
         public void ThrowIfErrors()
         {

@@ -42,6 +42,17 @@ public static class TransportPackageWriter
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var stamp))
             throw new ArgumentException($"Manifest timestamp '{ts}' is not {TransportManifest.TimestampFormat}.", nameof(package));
 
+        RequireUnique("connection", package.Connections.Select(c => c.Name));
+        RequireUnique("email template", package.EmailTemplates.Select(t => t.Name));
+        RequireUnique("security system", package.SecuritySystems.Select(s => s.Name));
+        RequireUnique("endpoint", package.Endpoints.Select(e => e.Name));
+        RequireUnique("manifest Information key", package.Manifest.Information.Select(f => f.Name));
+        foreach (var c in package.Connections)
+        {
+            RequireUnique($"field of connection '{c.Name}'", c.Fields.Select(f => f.Name).Append(PackagedConnection.AttributesKey));
+            RequireUnique($"attribute of connection '{c.Name}'", c.Attributes.Select(a => a.Name));
+        }
+
         var scrubbed = new List<ScrubbedAttribute>();
         var connections = options.ScrubSecrets
             ? package.Connections.Select(c => Scrub(c, scrubbed)).ToList()
@@ -94,6 +105,17 @@ public static class TransportPackageWriter
         var zipBytes = buffer.ToArray();
         output.Write(zipBytes, 0, zipBytes.Length);
         return new TransportWriteResult([.. files.Select(f => f.Name)], scrubbed, Convert.ToHexStringLower(SHA256.HashData(zipBytes)));
+    }
+
+    /// <summary>The reader refuses duplicate keys, so the writer never produces them.</summary>
+    private static void RequireUnique(string what, IEnumerable<string> names)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in names)
+        {
+            if (!seen.Add(n))
+                throw new ArgumentException($"Duplicate {what} '{n}': a package cannot hold two with the same name.", "package");
+        }
     }
 
     private static string Payload(string kind, string ts) =>

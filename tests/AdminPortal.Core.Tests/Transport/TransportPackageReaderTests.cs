@@ -471,6 +471,16 @@ public class TransportPackageReaderTests
     }
 
     [Fact]
+    public void Read_ManifestListsKindTwiceInDifferentCase_RejectedAsUnexpectedShape()
+    {
+        var zip = Zip((ManifestName, Manifest("\"connection\": [\"demo\"], \"Connection\": [\"demo\"]")), (ConnectionName, Connection()));
+
+        var error = Assert.Single(Reject(zip).Errors);
+        Assert.Equal(TransportErrorCode.UnexpectedShape, error.Code);
+        Assert.Equal("Objects.Connection", error.Field);
+    }
+
+    [Fact]
     public void Read_PayloadWithOtherTimestamp_StillFoundByKind()
     {
         var zip = Zip((ManifestName, Manifest()), ("Connection_2024-01-02_03-04-06(UTC).json", Connection()));

@@ -155,6 +155,16 @@ public class TransportPackageWriterTests
     }
 
     [Fact]
+    public void Write_TwoConnectionsWithSameName_ThrowsArgumentException()
+    {
+        var c = PackagedConnection.Create("demo", "", "REST", []);
+        var package = TransportPackage.ForExport(TransportManifest.Create("admin", "portal", DateTime.UtcNow, Guid.NewGuid()), [c, c]);
+
+        var ex = Assert.Throws<ArgumentException>(() => WriteBytes(package));
+        Assert.Contains("Duplicate connection 'demo'", ex.Message);
+    }
+
+    [Fact]
     public void SuggestPackageFileName_UserAndTime_SaviyntPattern()
     {
         Assert.Equal("transport_jane_doe_2025-05-06_07-08-09(UTC).zip",
