@@ -135,6 +135,9 @@ public static partial class PlaceholderScanner
             return escape ? JsonLexer.EscapeContent(value) : value;
         });
 
+    /// <summary>The text with every placeholder replaced by <c>0</c> (used to judge JSON validity of templates).</summary>
+    internal static string Neutralize(string text) => PlaceholderRegex().Replace(text, "0");
+
     [GeneratedRegex(@"(?<![A-Za-z0-9@])(?:@@(?<d>[A-Z][A-Z0-9_]*)@@(?!@)|@(?<s>[A-Z][A-Z0-9_]*)@(?!@))")]
     private static partial Regex PlaceholderRegex();
 }

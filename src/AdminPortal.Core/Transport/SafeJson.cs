@@ -155,6 +155,15 @@ internal static class AttributeClassifier
             return AttributeValueKind.EncryptedElsewhere;
 
         SafeJson.TryParse(value, maxDepth, out failure);
+        if (failure?.Code == TransportErrorCode.InvalidJson && PlaceholderScanner.Find(value).Count > 0)
+        {
+            // Template placeholders may stand where a number or literal goes ("pageSize": @PAGE_SIZE@);
+            // the text is valid once they are filled, so judge it with each placeholder read as 0.
+            SafeJson.TryParse(PlaceholderScanner.Neutralize(value), maxDepth, out var probeFailure);
+            if (probeFailure is null)
+                failure = null;
+        }
+
         return AttributeValueKind.Json;
     }
 }

@@ -481,6 +481,58 @@ public class TransportPackageReaderTests
     }
 
     [Fact]
+    public void Read_AttributeWithBarePlaceholderOutsideStrings_AcceptedAsJson()
+    {
+        var json = Connection("demo", Row("ImportAccountEntJSON", "{\"pageSize\": @PAGE_SIZE@, \"url\": \"https://@HOST@/x\"}"));
+
+        var attribute = Read(ValidZip(json)).Connections[0].Attributes[0];
+
+        Assert.Equal(AttributeValueKind.Json, attribute.Kind);
+    }
+
+    [Fact]
+    public void Read_CorruptedCompressedData_RejectedAsCorruptEntry()
+    {
+        var zip = ZipBytes(
+            (ManifestName, Encoding.UTF8.GetBytes(Manifest()), null),
+            (ConnectionName, Encoding.UTF8.GetBytes(Connection() + new string(' ', 4000)), null));
+        var at = zip.AsSpan().IndexOf(Encoding.ASCII.GetBytes(ConnectionName)) + ConnectionName.Length + 2;
+        for (var i = at; i < at + 20; i++)
+            zip[i] ^= 0x5A;
+
+        var error = Assert.Single(Reject(zip).Errors);
+
+        Assert.Equal(TransportErrorCode.CorruptEntry, error.Code);
+        Assert.Equal(ConnectionName, error.Entry);
+    }
+
+    [Fact]
+    public void Read_NonSeekableStream_ReadsAndHashesSameAsSeekable()
+    {
+        var bytes = RealZip("Bynder");
+        using var pipe = new NonSeekableStream(new MemoryStream(bytes));
+
+        var package = TransportPackageReader.Read(pipe, "Bynder.zip", TransportLimits.Default);
+
+        Assert.Equal(ReadReal("Bynder").Sha256, package.Sha256);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), package.Sha256);
+    }
+
+    private sealed class NonSeekableStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 1000));
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void Read_PayloadWithOtherTimestamp_StillFoundByKind()
     {
         var zip = Zip((ManifestName, Manifest()), ("Connection_2024-01-02_03-04-06(UTC).json", Connection()));
