@@ -33,6 +33,7 @@ public sealed record PackagedField(string Name, string RawJson)
         {
             JTokenType.Null => null,
             JTokenType.String => (string?)token,
+            JTokenType.Boolean => (bool)token ? "true" : "false",
             _ => token.Type is JTokenType.Object or JTokenType.Array
                 ? token.ToString(Formatting.None)
                 : Convert.ToString(((JValue)token).Value, CultureInfo.InvariantCulture),

@@ -123,14 +123,20 @@ public static class TransportPackageWriter
 
     private static PackagedConnection Scrub(PackagedConnection connection, List<ScrubbedAttribute> report)
     {
+        // Connection-level fields holding JSON (vaultConfig, credentialChangeConfig, …), whether as a
+        // JSON string or as a nested object/array, are scrubbed like attributes.
         var fields = connection.Fields.Select(f =>
         {
-            var text = f.AsString();
-            if (!SafeJson.LooksLikeJsonContainer(text) || SafeJson.ParseTrusted(f.RawJson).Type != Newtonsoft.Json.Linq.JTokenType.String)
+            var token = f.ToToken();
+            var isString = token.Type == Newtonsoft.Json.Linq.JTokenType.String;
+            var text = isString ? (string?)token : f.RawJson;
+            if (!SafeJson.LooksLikeJsonContainer(text))
                 return f;
             var result = SecretScrubber.Scrub(text);
             report.AddRange(result.Secrets.Select(s => new ScrubbedAttribute(connection.Name, f.Name, s.Key, s.Placeholder)));
-            return result.Changed ? PackagedField.FromString(f.Name, result.Text) : f;
+            if (!result.Changed)
+                return f;
+            return isString ? PackagedField.FromString(f.Name, result.Text) : new PackagedField(f.Name, result.Text);
         }).ToList();
 
         var attributes = connection.Attributes.Select(a =>

@@ -92,7 +92,7 @@ public class TransportPackageWriterTests
         string[] secrets =
         [
             "S3cr3t-Pa55word!", "cs-9f8e7d6c5b4a", "AKIA-api-key-0042", "dXNlcjpwYXNzd29yZA==", "rt-abc123xyz",
-            "nested-Hunter2", "form-secret-777", "tok-static-31337", "vault-pass-555",
+            "nested-Hunter2", "form-secret-777", "tok-static-31337", "vault-pass-555", "obj-secret-888",
         ];
         var connectionJson = """
             {
@@ -112,7 +112,10 @@ public class TransportPackageWriterTests
             """;
         var createAccount = "{\"call\": [{\"name\": \"call1\", \"httpHeaders\": {\"Authorization\": \"${access_token}\"}, \"httpParams\": \"{\\\"userName\\\": \\\"${user.username}\\\", \\\"password\\\": \\\"nested-Hunter2\\\", \\\"initialPassword\\\": \\\"${password}\\\"}\"}]}";
         var connection = PackagedConnection.Create("demo", "", "REST", [new("ConnectionJSON", connectionJson), new("CreateAccountJSON", createAccount)]);
-        var fields = connection.Fields.Select(f => f.Name == "vaultConfig" ? PackagedField.FromString("vaultConfig", "{\"vaultPassword\": \"vault-pass-555\"}") : f).ToList();
+        var fields = connection.Fields
+            .Select(f => f.Name == "vaultConfig" ? PackagedField.FromString("vaultConfig", "{\"vaultPassword\": \"vault-pass-555\"}") : f)
+            .Select(f => f.Name == "credentialChangeConfig" ? new PackagedField("credentialChangeConfig", "{\"nested\":{\"secret\":\"obj-secret-888\"}}") : f)
+            .ToList();
         var package = TransportPackage.ForExport(
             TransportManifest.Create("admin", "portal", new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc), Guid.NewGuid()),
             [connection with { Fields = fields }]);
