@@ -1,11 +1,10 @@
 using System.IO.Compression;
-using System.Runtime.CompilerServices;
 using System.Text;
 using AdminPortal.Core.Transport;
 
 namespace AdminPortal.Core.Tests.Transport;
 
-/// <summary>The five real Saviynt packages (copied from shared/packages/saviynt) and builders for hand-made zips.</summary>
+/// <summary>The five real Saviynt packages (read from ../shared/packages/saviynt) and builders for hand-made zips.</summary>
 internal static class TransportTestData
 {
     public const string Ts = "2024-01-02_03-04-05";
@@ -17,10 +16,7 @@ internal static class TransportTestData
         "SAP_Business_Technology_Platform", "Confluent", "INCONTACT", "Signal_Sciences", "Bynder",
     ];
 
-    public static string TestDataDir([CallerFilePath] string thisFile = "") =>
-        Path.Combine(Path.GetDirectoryName(thisFile)!, "TestData");
-
-    public static byte[] RealZip(string name) => File.ReadAllBytes(Path.Combine(TestDataDir(), name + ".zip"));
+    public static byte[] RealZip(string name) => File.ReadAllBytes(SharedPackages.PathOf(name));
 
     public static TransportPackage ReadReal(string name) =>
         TransportPackageReader.Read(new MemoryStream(RealZip(name)), name + ".zip", TransportLimits.Default);
