@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using AdminPortal.Core.Domain;
 using AdminPortal.Web.Features.Audit;
+using AdminPortal.Web.Features.Connections;
 using AdminPortal.Web.Features.Users;
 using AdminPortal.Web.Infrastructure;
 using AdminPortal.Web.Security;
@@ -48,6 +49,8 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<ApiTokenService>();
         services.AddSingleton<UserService>();
         services.AddSingleton<UserCsvImporter>();
+        services.AddSingleton<AttributeProtector>();
+        services.AddSingleton<ConnectionService>();
         services.AddRadzenComponents();
         services.AddHealthChecks().AddDbContextCheck<AdminPortal.Data.AdminPortalDbContext>();
         return services;
