@@ -1,4 +1,5 @@
 using AdminPortal.Web.Components;
+using AdminPortal.Web.Features.Transport;
 using AdminPortal.Web.Infrastructure;
 using AdminPortal.Web.Security;
 using Microsoft.Extensions.Configuration.Json;
@@ -68,6 +69,7 @@ public static class PortalApp
 
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapAccountEndpoints();
+        app.MapTransportEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using AdminPortal.Core.Domain;
 using AdminPortal.Web.Features.Audit;
 using AdminPortal.Web.Features.Connections;
+using AdminPortal.Web.Features.Transport;
 using AdminPortal.Web.Features.Users;
 using AdminPortal.Web.Infrastructure;
 using AdminPortal.Web.Security;
@@ -51,6 +52,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<UserCsvImporter>();
         services.AddSingleton<AttributeProtector>();
         services.AddSingleton<ConnectionService>();
+        services.AddSingleton<TransportService>();
         services.AddRadzenComponents();
         services.AddHealthChecks().AddDbContextCheck<AdminPortal.Data.AdminPortalDbContext>();
         return services;

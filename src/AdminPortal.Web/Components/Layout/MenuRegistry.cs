@@ -11,6 +11,7 @@ public static class MenuRegistry
 {
     public static readonly IReadOnlyList<MenuItem> Admin =
     [
+        new("Transport", "local_shipping", "admin/transport", Policies.Admin),
         new("Users & Roles", "manage_accounts", "admin/users", Policies.Admin),
         new("API Tokens", "key", "admin/api-tokens", Policies.Admin),
         new("Audit Log", "history", "admin/audit", Policies.Admin),
