@@ -3,6 +3,7 @@ using AdminPortal.Core.Domain;
 using AdminPortal.Web.Features.Audit;
 using AdminPortal.Web.Features.Connections;
 using AdminPortal.Web.Features.Transport;
+using AdminPortal.Web.Features.SecuritySystems;
 using AdminPortal.Web.Features.Users;
 using AdminPortal.Web.Infrastructure;
 using AdminPortal.Web.Security;
@@ -53,6 +54,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<AttributeProtector>();
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<TransportService>();
+        services.AddSingleton<SecuritySystemService>();
         services.AddRadzenComponents();
         services.AddHealthChecks().AddDbContextCheck<AdminPortal.Data.AdminPortalDbContext>();
         return services;

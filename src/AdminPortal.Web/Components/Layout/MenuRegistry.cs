@@ -12,6 +12,8 @@ public static class MenuRegistry
     public static readonly IReadOnlyList<MenuItem> Admin =
     [
         new("Transport", "local_shipping", "admin/transport", Policies.Admin),
+        new("Security Systems", "dns", "admin/security-systems", Policies.Admin),
+        new("Endpoints", "hub", "admin/endpoints", Policies.Admin),
         new("Users & Roles", "manage_accounts", "admin/users", Policies.Admin),
         new("API Tokens", "key", "admin/api-tokens", Policies.Admin),
         new("Audit Log", "history", "admin/audit", Policies.Admin),
