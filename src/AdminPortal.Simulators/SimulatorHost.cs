@@ -20,6 +20,7 @@ public static class SimulatorHost
         SimulatorBase sim = system switch
         {
             SimulatedSystem.SapBtp => new SapBtpSimulator(opts),
+            SimulatedSystem.Confluent => new ConfluentSimulator(opts),
             
             
             

@@ -116,6 +116,31 @@ internal static class Ids
         return prefix + new string(buf);
     }
 
+    // Longer prefixed ids that carry 64 bits (role bindings: account + link).
+    public static string Long(string prefix, int seed, int salt, ulong value)
+    {
+        var v = Mix64(value ^ Key(seed, salt));
+        Span<char> buf = stackalloc char[13];
+        for (int i = 12; i >= 0; i--) { buf[i] = B36[(int)(v % 36)]; v /= 36; }
+        return prefix + new string(buf);
+    }
+
+    public static bool TryParseLong(string id, string prefix, int seed, int salt, out ulong value)
+    {
+        value = 0;
+        if (!id.StartsWith(prefix, StringComparison.Ordinal) || id.Length != prefix.Length + 13) return false;
+        UInt128 v = 0;
+        foreach (var c in id.AsSpan(prefix.Length))
+        {
+            var d = B36.IndexOf(c);
+            if (d < 0) return false;
+            v = v * 36 + (uint)d;
+        }
+        if (v > ulong.MaxValue) return false;
+        value = Unmix64((ulong)v) ^ Key(seed, salt);
+        return true;
+    }
+
     public static bool TryParseShort(string id, string prefix, int seed, int salt, out long ordinal)
     {
         ordinal = -1;
