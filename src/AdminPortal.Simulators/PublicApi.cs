@@ -37,6 +37,12 @@ public sealed class SimulatorOptions
     public bool Strict { get; set; }
     /// <summary>Bynder: answer 401 as text/plain instead of JSON {message}.</summary>
     public bool BynderPlainText401 { get; set; }
+    /// <summary>inContact: also put the team's agents at the top level of GET /teams/{id} (compat.topLevelAgents);
+    /// the real payload nests them at teams[0].agents only.</summary>
+    public bool InContactTopLevelAgents { get; set; }
+    /// <summary>Bynder: status answered by POST /api/v4/users/{id} (modify). The API documents 202; the Saviynt package
+    /// only accepts 200/201.</summary>
+    public int BynderModifyStatus { get; set; } = 202;
     /// <summary>Signal Sciences corp name served under /api/v0/corps/{corp}.</summary>
     public string CorpName { get; set; } = "examplecorp";
 

@@ -21,6 +21,7 @@ public static class SimulatorHost
         {
             SimulatedSystem.SapBtp => new SapBtpSimulator(opts),
             SimulatedSystem.Confluent => new ConfluentSimulator(opts),
+            SimulatedSystem.InContact => new InContactSimulator(opts),
             
             
             
