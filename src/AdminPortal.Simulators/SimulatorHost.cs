@@ -22,6 +22,8 @@ public static class SimulatorHost
             SimulatedSystem.SapBtp => new SapBtpSimulator(opts),
             SimulatedSystem.Confluent => new ConfluentSimulator(opts),
             SimulatedSystem.InContact => new InContactSimulator(opts),
+            SimulatedSystem.SignalSciences => new SignalSciencesSimulator(opts),
+            SimulatedSystem.Bynder => new BynderSimulator(opts),
             
             
             
