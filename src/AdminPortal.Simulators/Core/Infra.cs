@@ -118,7 +118,7 @@ internal sealed class JsonOut : IAsyncDisposable
     private JsonOut(HttpContext ctx)
     {
         _ctx = ctx;
-        W = new Utf8JsonWriter(ctx.Response.BodyWriter, new JsonWriterOptions { SkipValidation = true });
+        W = new Utf8JsonWriter(ctx.Response.BodyWriter, Http.WriterOptions);
     }
 
     public static JsonOut Begin(HttpContext ctx, int status = 200)
@@ -146,6 +146,13 @@ internal sealed class JsonOut : IAsyncDisposable
 
 internal static class Http
 {
+    /// <summary>Relaxed escaping so URLs keep their '&amp;' (like the real APIs) instead of \u0026.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new()
+    {
+        SkipValidation = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static async Task<string> BodyText(HttpContext ctx)
     {
         ctx.Request.EnableBuffering();

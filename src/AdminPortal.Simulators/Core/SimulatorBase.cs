@@ -66,7 +66,11 @@ internal abstract class SimulatorBase : ISimulatorState
 
     public SimulatorCredentials Credentials
     {
-        get { lock (Sync) return new SimulatorCredentials(new Dictionary<string, string>(Creds)); }
+        get
+        {
+            lock (Sync)
+                return new SimulatorCredentials(Creds.ToDictionary(kv => kv.Key, kv => kv.Value.Replace("{BaseUrl}", BaseUrl.ToString(), StringComparison.Ordinal)));
+        }
     }
 
     public void ExpireTokens()

@@ -215,7 +215,7 @@ internal sealed class SignalSciencesSimulator : SimulatorBase
     private static byte[] Render(Action<Utf8JsonWriter> write)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms)) write(w);
+        using (var w = new Utf8JsonWriter(ms, Http.WriterOptions)) write(w);
         return ms.ToArray();
     }
 
