@@ -32,8 +32,14 @@ public static class SimulatorCli
     {
         var o = output ?? Console.Out;
         Dictionary<string, string?> a;
-        try { a = Parse(args); }
-        catch (ArgumentException ex)
+        SimulatedSystem[] systems;
+        try
+        {
+            a = Parse(args);
+            systems = a.ContainsKey("all") ? Enum.GetValues<SimulatedSystem>()
+                : a.TryGetValue("system", out var name) && name is not null ? new[] { ParseSystem(name) } : Array.Empty<SimulatedSystem>();
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
             await o.WriteLineAsync(ex.Message + Environment.NewLine + Usage);
             return 2;
@@ -57,9 +63,8 @@ public static class SimulatorCli
         var port = Int(a, "port") ?? 0;
 
         if (a.ContainsKey("memory-check"))
-            return await MemoryCheck(ParseSystem(a.GetValueOrDefault("system") ?? "confluent"), options, o, ct);
+            return await MemoryCheck(systems.FirstOrDefault(SimulatedSystem.Confluent), options, o, ct);
 
-        var systems = a.ContainsKey("all") ? Enum.GetValues<SimulatedSystem>() : new[] { ParseSystem(a["system"]!) };
         var running = new List<RunningSimulator>();
         try
         {

@@ -52,13 +52,16 @@ internal sealed class RequestLog
 
     public RequestLog(Func<int> max) => _max = max;
 
-    public void Add(string method, string pathAndQuery, IReadOnlyDictionary<string, string> headers, string body, int status)
+    /// <summary>Sequence numbers are taken when a request arrives, so the log is in arrival order.</summary>
+    public long NextSequence() => Interlocked.Increment(ref _seq);
+
+    public void Add(long sequence, DateTimeOffset arrived, string method, string pathAndQuery, IReadOnlyDictionary<string, string> headers, string body, int status)
     {
-        _q.Enqueue(new RecordedRequest(Interlocked.Increment(ref _seq), DateTimeOffset.UtcNow, method, pathAndQuery, headers, body, status));
+        _q.Enqueue(new RecordedRequest(sequence, arrived, method, pathAndQuery, headers, body, status));
         while (_q.Count > _max() && _q.TryDequeue(out _)) { }
     }
 
-    public IReadOnlyList<RecordedRequest> Snapshot() => _q.ToArray();
+    public IReadOnlyList<RecordedRequest> Snapshot() => _q.ToArray().OrderBy(r => r.Sequence).ToArray();
     public void Clear() => _q.Clear();
 }
 

@@ -25,6 +25,8 @@ internal static class Pipeline
                 await next();
                 return;
             }
+            var sequence = sim.Log.NextSequence();
+            var arrived = DateTimeOffset.UtcNow;
             var body = "";
             if (ctx.Request.ContentLength is > 0 || ctx.Request.Headers.TransferEncoding.Count > 0)
             {
@@ -41,8 +43,8 @@ internal static class Pipeline
             }
             finally
             {
-                var status = ctx.RequestAborted.IsCancellationRequested && ctx.Items.ContainsKey("aborted") ? 0 : ctx.Response.StatusCode;
-                sim.Log.Add(method, pathAndQuery, headers, body, ctx.Items.ContainsKey("aborted") ? 0 : status);
+                // 0 = the connection was aborted (connection reset / truncated body faults)
+                sim.Log.Add(sequence, arrived, method, pathAndQuery, headers, body, ctx.Items.ContainsKey("aborted") ? 0 : ctx.Response.StatusCode);
             }
         });
 
