@@ -98,6 +98,10 @@ public interface ISimulatorState
     int AccountCount { get; }
     /// <summary>All accounts in the API's listing order (includes inactive ones).</summary>
     IReadOnlyList<SimAccount> GetAccounts();
+    /// <summary>Streams the accounts (listing order) without materialising them all — use for big stores.</summary>
+    IEnumerable<SimAccount> EnumerateAccounts();
+    /// <summary>Streams the memberships of one entitlement type.</summary>
+    IEnumerable<SimMembership> EnumerateMemberships(string type);
     SimAccount? GetAccount(string id);
     IReadOnlyList<SimEntitlement> GetEntitlements(string type);
     IReadOnlyList<SimMembership> GetMemberships(string type);

@@ -173,18 +173,17 @@ internal static class Pipeline
         g.MapGet("/state", async (HttpContext ctx) =>
         {
             var limit = Http.QueryInt(ctx, "limit") ?? int.MaxValue;
-            var accounts = sim.GetAccounts();
             var types = sim.EntitlementTypes;
             await using var o = JsonOut.Begin(ctx);
             var w = o.W;
             w.WriteStartObject();
             w.WriteString("system", sim.System.ToString());
-            w.WriteNumber("accountCount", accounts.Count);
+            w.WriteNumber("accountCount", sim.AccountCount);
             w.WriteStartArray("entitlementTypes");
             foreach (var t in types) w.WriteStringValue(t);
             w.WriteEndArray();
             w.WriteStartArray("accounts");
-            foreach (var a in accounts.Take(limit))
+            foreach (var a in sim.EnumerateAccounts().Take(limit))
             {
                 w.WriteStartObject();
                 w.WriteString("id", a.Id);
@@ -215,7 +214,7 @@ internal static class Pipeline
             w.WriteStartArray("memberships");
             var n = 0;
             foreach (var t in types)
-                foreach (var m in sim.GetMemberships(t))
+                foreach (var m in sim.EnumerateMemberships(t))
                 {
                     if (n++ >= limit) break;
                     w.WriteStartObject();

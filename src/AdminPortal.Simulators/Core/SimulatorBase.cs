@@ -189,9 +189,39 @@ internal abstract class SimulatorBase : ISimulatorState
         get { lock (Sync) return AccountTables.Sum(t => t.Count); }
     }
 
-    public IReadOnlyList<SimAccount> GetAccounts()
+    public IReadOnlyList<SimAccount> GetAccounts() => EnumerateAccounts().ToList();
+
+    public IEnumerable<SimAccount> EnumerateAccounts()
     {
-        lock (Sync) return AccountTables.SelectMany(t => t.Live.Select(r => ToNeutral(t, r))).ToList();
+        List<(AccountTable Table, Row[] Rows)> snapshot;
+        lock (Sync) snapshot = AccountTables.Select(t => (t, t.Live.ToArray())).ToList();
+        foreach (var (t, rows) in snapshot)
+            foreach (var r in rows)
+            {
+                SimAccount a;
+                lock (Sync) a = ToNeutral(t, r);
+                yield return a;
+            }
+    }
+
+    public IEnumerable<SimMembership> EnumerateMemberships(string type)
+    {
+        int ti;
+        List<(AccountTable Table, Row[] Rows)> snapshot;
+        lock (Sync)
+        {
+            ti = TypeIndex(type);
+            snapshot = AccountTables.Select(t => (t, t.Live.ToArray())).ToList();
+        }
+        var name = EntitlementTypes[ti];
+        foreach (var (t, rows) in snapshot)
+            foreach (var r in rows)
+            {
+                List<SimMembership> list;
+                lock (Sync)
+                    list = LiveLinks(t, r).Where(l => l.Type == ti).Select(l => new SimMembership(name, t.IdOf(r), l.Ent.Id, RoleName(ti, l.Role))).ToList();
+                foreach (var m in list) yield return m;
+            }
     }
 
     public SimAccount? GetAccount(string id)
@@ -208,19 +238,7 @@ internal abstract class SimulatorBase : ISimulatorState
         }
     }
 
-    public IReadOnlyList<SimMembership> GetMemberships(string type)
-    {
-        lock (Sync)
-        {
-            var ti = TypeIndex(type);
-            var list = new List<SimMembership>();
-            foreach (var t in AccountTables)
-                foreach (var r in t.Live)
-                    foreach (var l in LiveLinks(t, r))
-                        if (l.Type == ti) list.Add(new SimMembership(EntitlementTypes[ti], t.IdOf(r), l.Ent.Id, RoleName(ti, l.Role)));
-            return list;
-        }
-    }
+    public IReadOnlyList<SimMembership> GetMemberships(string type) => EnumerateMemberships(type).ToList();
 
     public IReadOnlyList<SimMembership> GetMembershipsOf(string accountId)
     {

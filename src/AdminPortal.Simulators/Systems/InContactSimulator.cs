@@ -295,9 +295,15 @@ internal sealed class InContactSimulator : SimulatorBase
         w.WriteEndObject();
     }
 
-    private void WriteTeam(Utf8JsonWriter w, Ent t, int agentCount, IEnumerable<Row>? agents = null)
+    private void WriteTeam(Utf8JsonWriter w, Ent t, int agentCount)
     {
         w.WriteStartObject();
+        WriteTeamFields(w, t, agentCount);
+        w.WriteEndObject();
+    }
+
+    private static void WriteTeamFields(Utf8JsonWriter w, Ent t, int agentCount)
+    {
         w.WriteNumber("teamId", int.Parse(t.Id, CultureInfo.InvariantCulture));
         w.WriteString("teamName", t.Name);
         w.WriteBoolean("isActive", t.Active);
@@ -309,12 +315,21 @@ internal sealed class InContactSimulator : SimulatorBase
         w.WriteString("teamUuid", t.Extra.GetValueOrDefault("teamUuid"));
         w.WriteNumber("divisionNo", 0);
         w.WriteNumber("maxConcurrentChats", 3);
-        if (agents is not null)
+    }
+
+    /// <summary>A team with its agents, streamed (a team can hold hundreds of thousands of agents).</summary>
+    private async Task WriteTeamWithAgents(JsonOut o, Ent team, List<Row> all, List<Row> page)
+    {
+        var w = o.W;
+        w.WriteStartObject();
+        WriteTeamFields(w, team, all.Count);
+        w.WriteStartArray("agents");
+        foreach (var a in page)
         {
-            w.WriteStartArray("agents");
-            foreach (var a in agents) WriteAgent(w, a, brief: true);
-            w.WriteEndArray();
+            lock (Sync) WriteAgent(w, a, brief: true);
+            await o.Tick();
         }
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 
@@ -398,11 +413,7 @@ internal sealed class InContactSimulator : SimulatorBase
             o.W.WriteNumber("businessUnitId", BusNo);
             o.W.WriteString("lastPollTime", Now);
             o.W.WriteStartArray("teams");
-            foreach (var (t, agents) in teams)
-            {
-                lock (Sync) WriteTeam(o.W, t, agents.Count, agents);
-                await o.Tick();
-            }
+            foreach (var (t, agents) in teams) await WriteTeamWithAgents(o, t, agents, agents);
             o.W.WriteEndArray();
             o.W.WriteEndObject();
         });
@@ -422,7 +433,7 @@ internal sealed class InContactSimulator : SimulatorBase
             w.WriteNumber("businessUnitId", BusNo);
             w.WriteString("lastPollTime", Now);
             w.WriteStartArray("teams");
-            lock (Sync) WriteTeam(w, team, agents.Count, agents);
+            await WriteTeamWithAgents(o, team, agents, agents);
             w.WriteEndArray();
             if (Options.InContactTopLevelAgents)
             {
@@ -456,7 +467,7 @@ internal sealed class InContactSimulator : SimulatorBase
             o.W.WriteString("lastPollTime", Now);
             o.W.WriteNumber("totalRecords", agents.Count);
             o.W.WriteStartArray("teams");
-            lock (Sync) WriteTeam(o.W, team, agents.Count, page);
+            await WriteTeamWithAgents(o, team, agents, page);
             o.W.WriteEndArray();
             o.W.WriteEndObject();
         });

@@ -190,7 +190,8 @@ internal sealed class SapBtpSimulator : SimulatorBase
             lock (Sync) g = Groups.Find(id);
             if (g is null) { await NotFound(ctx, "Group", id); return; }
             var members = Members(new[] { g });
-            await Send(ctx, 200, Render(w => WriteGroup(w, g, members[g])));
+            await using var o = JsonOut.Begin(ctx);
+            await WriteGroup(o, g, members[g]);
         });
         app.MapPost("/Groups/{id}/members", AddMember);
         app.MapDelete("/Groups/{id}/members/{userId}", async (HttpContext ctx, string id, string userId) =>
@@ -269,8 +270,9 @@ internal sealed class SapBtpSimulator : SimulatorBase
         w.WriteEndObject();
     }
 
-    private void WriteGroup(Utf8JsonWriter w, Ent g, List<string> members)
+    private async Task WriteGroup(JsonOut o, Ent g, List<Row> members)
     {
+        var w = o.W;
         w.WriteStartObject();
         w.WriteString("id", g.Id);
         w.WriteStartObject("meta");
@@ -282,7 +284,11 @@ internal sealed class SapBtpSimulator : SimulatorBase
         w.WriteString("description", g.Description);
         w.WriteString("zoneId", ZoneId);
         w.WriteStartArray("members");
-        foreach (var m in members) WriteMember(w, m);
+        foreach (var m in members)
+        {
+            WriteMember(w, Users.IdOf(m));
+            await o.Tick();
+        }
         w.WriteEndArray();
         w.WriteStartArray("schemas");
         w.WriteStringValue(Schema);
@@ -300,14 +306,14 @@ internal sealed class SapBtpSimulator : SimulatorBase
     }
 
     /// <summary>Members of the given groups, one pass over the users.</summary>
-    private Dictionary<Ent, List<string>> Members(IReadOnlyCollection<Ent> groups)
+    private Dictionary<Ent, List<Row>> Members(IReadOnlyCollection<Ent> groups)
     {
-        var result = groups.ToDictionary(g => g, _ => new List<string>());
+        var result = groups.ToDictionary(g => g, _ => new List<Row>());
         lock (Sync)
         {
             foreach (var r in Users.Live)
                 foreach (var l in LiveLinks(Users, r))
-                    if (result.TryGetValue(l.Ent, out var list)) list.Add(Users.IdOf(r));
+                    if (result.TryGetValue(l.Ent, out var list)) list.Add(r);
         }
         return result;
     }
@@ -418,8 +424,7 @@ internal sealed class SapBtpSimulator : SimulatorBase
         w.WriteStartArray("resources");
         foreach (var g in page)
         {
-            WriteGroup(w, g, members[g]);
-            await o.Tick();
+            await WriteGroup(o, g, members[g]);
         }
         w.WriteEndArray();
         w.WriteNumber("startIndex", p.Start);
