@@ -79,12 +79,16 @@ internal abstract class SimulatorBase : ISimulatorState
         lock (Sync) IssueStaticCredentials(rotate: true);
     }
 
-    protected string Secret(string purpose, int length)
+    /// <summary>A secret derived from the seed and purpose: stable across restarts with the same seed
+    /// (a demo connection keeps working); rotated secrets are random.</summary>
+    protected string Secret(string purpose, int length, bool random = false)
     {
-        var s = "";
-        var i = 0;
-        while (s.Length < length) s += Ids.Hash(Seed, i++, purpose.GetHashCode(StringComparison.Ordinal) ^ Environment.TickCount).ToString("x16", CultureInfo.InvariantCulture);
-        return s[..length];
+        if (random) return TokenStore.Random(length).Replace("-", "x", StringComparison.Ordinal).Replace("_", "y", StringComparison.Ordinal)[..length];
+        ulong salt = 14695981039346656037UL;
+        foreach (var c in purpose) salt = (salt ^ c) * 1099511628211UL;
+        var sb = new System.Text.StringBuilder();
+        for (var i = 0; sb.Length < length; i++) sb.Append(Ids.Hash(Seed, i, (int)salt).ToString("x16", CultureInfo.InvariantCulture));
+        return sb.ToString(0, length);
     }
 
     // ---------- derived seeding helpers ----------

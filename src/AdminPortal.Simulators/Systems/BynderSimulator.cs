@@ -63,7 +63,7 @@ internal sealed class BynderSimulator : SimulatorBase
 
     protected override void IssueStaticCredentials(bool rotate)
     {
-        Creds["token"] = rotate ? TokenStore.Random(32) : "perm-" + Secret("bynder", 40);
+        Creds["token"] = "perm-" + Secret("bynder", 40, random: rotate);
         Creds["Authorization"] = "Bearer " + Creds["token"];
         if (!rotate)
         {

@@ -90,7 +90,7 @@ internal sealed class ConfluentSimulator : SimulatorBase
         var r = new Random(rotate ? Environment.TickCount : Seed);
         const string up = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         _apiKey = new string(Enumerable.Range(0, 16).Select(_ => up[r.Next(up.Length)]).ToArray());
-        _apiSecret = TokenStore.Random(48);
+        _apiSecret = Secret("confluent-secret", 64, random: rotate);
         Creds["api_key"] = _apiKey;
         Creds["api_secret"] = _apiSecret;
         Creds["Authorization"] = Http.BasicValue(_apiKey, _apiSecret);
