@@ -103,7 +103,8 @@ public sealed class PackageReplayTests
     [Fact]
     public async Task InContact_PackageImportFollowsLinksNextAndProvisioningSucceeds()
     {
-        await using var sim = await TestSupport.Start(SimulatedSystem.InContact, accounts: 10_050, o => o.InContactTopLevelAgents = true);
+        // DefaultPageSize = 20 stands in for the real default top of 10,000, so the package's _links.next paging is exercised.
+        await using var sim = await TestSupport.Start(SimulatedSystem.InContact, accounts: 50, o => { o.InContactTopLevelAgents = true; o.DefaultPageSize = 20; });
         using var http = TestSupport.Client(sim);
         var apiBase = sim.ApiBaseUrl.ToString().TrimEnd('/');
         var p = new PackageReplay(sim, http, "INCONTACT.zip", u => u.StartsWith("http", StringComparison.Ordinal) ? u : apiBase + u);
@@ -114,7 +115,7 @@ public sealed class PackageReplayTests
         var call = (JObject)import["accountParams"]!["call"]!["call1"]!;
         var cols = (JObject)call["colsToPropsMap"]!;
         var records = await p.Import(call);
-        Assert.Equal(2, sim.Requests.Count(r => r.Path.EndsWith("/agents", StringComparison.Ordinal))); // 10,000 + 50 via _links.next
+        Assert.Equal(3, sim.Requests.Count(r => r.Path.EndsWith("/agents", StringComparison.Ordinal))); // 20 + 20 + 10 via _links.next
         var state = sim.State.GetAccounts();
         Assert.Equal(state.Select(a => (a.Id, a.Name, a.Active ? "true" : "false")),
             records.Select(r => (PackageReplay.Col(r, cols, "accountID")!, PackageReplay.Col(r, cols, "name")!, PackageReplay.Col(r, cols, "customproperty11")!)));

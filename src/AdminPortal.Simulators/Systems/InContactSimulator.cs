@@ -554,7 +554,7 @@ internal sealed class InContactSimulator : SimulatorBase
     private async Task ListAgents(HttpContext ctx)
     {
         var skip = Math.Max(0, Http.QueryInt(ctx, "skip") ?? 0);
-        var top = Math.Clamp(Http.QueryInt(ctx, "top") ?? 10_000, 1, 10_000);
+        var top = Math.Clamp(Http.QueryInt(ctx, "top") ?? Options.DefaultPageSize ?? 10_000, 1, 10_000);
         var isActive = Http.Bool(Http.Query(ctx, "isActive"));
         var search = Http.Query(ctx, "searchString");
         List<Row> page;
@@ -610,7 +610,7 @@ internal sealed class InContactSimulator : SimulatorBase
     private async Task ListTeams(HttpContext ctx)
     {
         var skip = Math.Max(0, Http.QueryInt(ctx, "skip") ?? 0);
-        var top = Math.Clamp(Http.QueryInt(ctx, "top") ?? 10_000, 1, 10_000);
+        var top = Math.Clamp(Http.QueryInt(ctx, "top") ?? Options.DefaultPageSize ?? 10_000, 1, 10_000);
         var isActive = Http.Bool(Http.Query(ctx, "isActive"));
         var search = Http.Query(ctx, "searchString");
         List<(Ent Team, List<Row> Agents)> all;
