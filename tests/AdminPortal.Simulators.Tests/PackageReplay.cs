@@ -55,7 +55,7 @@ internal sealed class PackageReplay
         var resp = await _http.SendAsync(req);
         var text = await resp.Content.ReadAsStringAsync();
         JToken? body = null;
-        if (text.Length > 0) body = JToken.Parse(text);
+        if (text.Length > 0) body = TestSupport.Parse(text);
         var ok = call["successResponses"]?["statusCode"] is JArray codes && codes.Any(c => (int)c == (int)resp.StatusCode);
         return (resp.StatusCode, body, ok);
     }
@@ -79,7 +79,7 @@ internal sealed class PackageReplay
             var resp = await _http.SendAsync(Build((string)http["httpMethod"]!, pageUrl, http["httpHeaders"] as JObject, null, null));
             if (resp.StatusCode == HttpStatusCode.NoContent) break;
             Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
-            var body = JToken.Parse(await resp.Content.ReadAsStringAsync());
+            var body = TestSupport.Parse(await resp.Content.ReadAsStringAsync());
             var list = listField.Length == 0 ? (JArray)body : (JArray?)body.SelectToken(listField) ?? new JArray();
             records.AddRange(list);
             if (offset is not null)

@@ -8,6 +8,28 @@ public sealed class PackageReplayTests
 {
     private static string Root(RunningSimulator sim) => sim.BaseUrl.ToString().TrimEnd('/');
 
+    /// <summary>Every column the package maps whose source is in the neutral Attributes must match the API record.</summary>
+    private static void AssertAttributes(RunningSimulator sim, IEnumerable<JToken> records, JObject cols)
+    {
+        var checkedFields = 0;
+        foreach (var r in records)
+        {
+            var id = PackageReplay.Col(r, cols, "accountID")!;
+            var acct = sim.State.GetAccount(id);
+            Assert.NotNull(acct);
+            foreach (var p in cols.Properties())
+            {
+                var src = ((string)p.Value!).Split("~#~")[0];
+                if (!acct!.Attributes.TryGetValue(src, out var expected)) continue;
+                var token = src == "emails.value" ? r["emails"]?[0]?["value"] : r.SelectToken(src);
+                var actual = token is null || token.Type == JTokenType.Null ? null : token.Type == JTokenType.Boolean ? ((bool)token ? "true" : "false") : token.ToString();
+                Assert.True(expected == actual, $"{id} {src}: state '{expected}' vs API '{actual}'");
+                checkedFields++;
+            }
+        }
+        Assert.True(checkedFields > 0, "no attribute compared");
+    }
+
     private static void AssertEntitlementTypes(PackageReplay p, RunningSimulator sim)
     {
         var types = ((JObject)p.Json("ImportAccountEntJSON")["entitlementParams"]!["entTypes"]!).Properties().Select(x => x.Name).ToList();
@@ -44,6 +66,7 @@ public sealed class PackageReplayTests
         Assert.Equal(2, sim.Requests.Count(r => r.Path == "/Users")); // 400 + 50: two pages of count=400
         Assert.Equal(sim.State.GetAccounts().Select(a => (a.Id, a.Name, a.Active ? "true" : "false")),
             records.Select(r => (PackageReplay.Col(r, cols, "accountID")!, PackageReplay.Col(r, cols, "name")!, PackageReplay.Col(r, cols, "customproperty11")!)));
+        AssertAttributes(sim, records, cols);
         var links = records.SelectMany(r => ((JArray)r["groups"]!).Select(g => ((string)r["id"]!, (string)g["value"]!))).OrderBy(x => x).ToList();
         Assert.Equal(sim.State.GetMemberships("Groups").Select(m => (m.AccountId, m.EntitlementId)).OrderBy(x => x), links);
         await AssertEntitlementImport(p, sim);
@@ -84,6 +107,8 @@ public sealed class PackageReplayTests
         Assert.Equal(state.Where(a => a.Attributes["kind"] == "User").Take(10).Select(a => a.Id), users.Select(u => PackageReplay.Col(u, (JObject)calls["call1"]!["colsToPropsMap"]!, "accountID")));
         Assert.Equal(state.Where(a => a.Attributes["kind"] == "ServiceAccount").Take(10).Select(a => a.Id), sas.Select(u => (string)u["id"]!));
         Assert.All(users, u => Assert.Equal("User", (string?)u["kind"]));
+        AssertAttributes(sim, users, (JObject)calls["call1"]!["colsToPropsMap"]!);
+        AssertAttributes(sim, sas, (JObject)calls["call2"]!["colsToPropsMap"]!);
         await AssertEntitlementImport(p, sim);
 
         p.Vars["user.username"] = "svc-from-package";
@@ -119,6 +144,7 @@ public sealed class PackageReplayTests
         var state = sim.State.GetAccounts();
         Assert.Equal(state.Select(a => (a.Id, a.Name, a.Active ? "true" : "false")),
             records.Select(r => (PackageReplay.Col(r, cols, "accountID")!, PackageReplay.Col(r, cols, "name")!, PackageReplay.Col(r, cols, "customproperty11")!)));
+        AssertAttributes(sim, records, cols);
         await AssertEntitlementImport(p, sim);
 
         var memberCall = (JObject)import["acctEntParams"]!["entTypes"]!["Teams"]!["call"]!["call1"]!;
@@ -174,6 +200,7 @@ public sealed class PackageReplayTests
         var records = await p.Import(call);
         Assert.Equal(sim.State.GetAccounts().Select(a => (a.Id, a.Name, a.Active)),
             records.Select(r => (PackageReplay.Col(r, cols, "accountID")!, PackageReplay.Col(r, cols, "name")!, PackageReplay.Col(r, cols, "customproperty5") == "active")));
+        AssertAttributes(sim, records, cols);
         await AssertEntitlementImport(p, sim);
         var sites = await p.Import((JObject)import["entitlementParams"]!["entTypes"]!["Site"]!["call"]!["call1"]!);
         Assert.All(sites, s => Assert.StartsWith("/api/v0/corps/", PackageReplay.Col(s, (JObject)import["entitlementParams"]!["entTypes"]!["Site"]!["call"]!["call1"]!["colsToPropsMap"]!, "customproperty16")));
@@ -226,6 +253,7 @@ public sealed class PackageReplayTests
         var active = sim.State.GetAccounts().Where(a => a.Active).ToList();
         Assert.Equal(active.Select(a => (a.Id, a.Name, "1")),
             records.Select(r => (PackageReplay.Col(r, cols, "accountID")!, PackageReplay.Col(r, cols, "name")!, PackageReplay.Col(r, cols, "customproperty3")!)));
+        AssertAttributes(sim, records, cols);
         var links = records.SelectMany(r => ((JArray)r["groups"]!).Select(g => ((string)r["id"]!, (string)g["id"]!))).OrderBy(x => x).ToList();
         Assert.Equal(sim.State.GetMemberships("Group").Where(m => active.Any(a => a.Id == m.AccountId)).Select(m => (m.AccountId, m.EntitlementId)).OrderBy(x => x), links);
         await AssertEntitlementImport(p, sim, limit: 20);

@@ -21,7 +21,14 @@ internal static class TestSupport
     public static async Task<JToken> ReadJson(this HttpResponseMessage r)
     {
         var s = await r.Content.ReadAsStringAsync();
-        return string.IsNullOrEmpty(s) ? JValue.CreateNull() : JToken.Parse(s);
+        return string.IsNullOrEmpty(s) ? JValue.CreateNull() : Parse(s);
+    }
+
+    /// <summary>Parses JSON keeping date-like strings as strings (as a connector engine sees them).</summary>
+    public static JToken Parse(string json)
+    {
+        using var reader = new Newtonsoft.Json.JsonTextReader(new StringReader(json)) { DateParseHandling = Newtonsoft.Json.DateParseHandling.None };
+        return JToken.ReadFrom(reader);
     }
 
     public static AuthenticationHeaderValue Basic(string user, string password) =>

@@ -442,7 +442,7 @@ internal sealed class BynderSimulator : SimulatorBase
     protected override SimAccount ToNeutral(AccountTable t, Row r) => new(t.IdOf(r), t.Get(r, "username")!, r.Active,
         new Dictionary<string, string?>
         {
-            ["email"] = t.Get(r, "email"), ["email2"] = t.Get(r, "email2") ?? "", ["name"] = Name(r), ["active"] = r.Active ? "1" : "0",
+            ["id"] = t.IdOf(r), ["username"] = t.Get(r, "username"), ["email"] = t.Get(r, "email"), ["email2"] = t.Get(r, "email2") ?? "", ["name"] = Name(r), ["active"] = r.Active ? "1" : "0",
             ["profileId"] = t.Get(r, "profileId"), ["salesrepId"] = t.Get(r, "salesrepId") ?? "",
         });
 

@@ -748,12 +748,12 @@ internal sealed class ConfluentSimulator : SimulatorBase
         var user = ReferenceEquals(t, UsersT);
         return new SimAccount(t.IdOf(r), (user ? t.Get(r, "full_name") : t.Get(r, "display_name"))!, true,
             user
-                ? new Dictionary<string, string?> { ["kind"] = "User", ["email"] = t.Get(r, "email"), ["full_name"] = t.Get(r, "full_name") }
-                : new Dictionary<string, string?> { ["kind"] = "ServiceAccount", ["display_name"] = t.Get(r, "display_name"), ["description"] = t.Get(r, "description") });
+                ? new Dictionary<string, string?> { ["id"] = t.IdOf(r), ["kind"] = "User", ["email"] = t.Get(r, "email"), ["full_name"] = t.Get(r, "full_name") }
+                : new Dictionary<string, string?> { ["id"] = t.IdOf(r), ["kind"] = "ServiceAccount", ["display_name"] = t.Get(r, "display_name"), ["description"] = t.Get(r, "description") ?? "" });
     }
 
     protected override SimEntitlement EntToNeutral(int type, Ent e) =>
-        new(EntitlementTypes[type], e.Id, e.Name, new Dictionary<string, string?> { ["kind"] = type == OrgType ? "Organization" : "Environment" });
+        new(EntitlementTypes[type], e.Id, e.Name, new Dictionary<string, string?> { ["id"] = e.Id, ["display_name"] = e.Name, ["kind"] = type == OrgType ? "Organization" : "Environment" });
 
     protected override string? RoleName(int type, int role) => Roles[role];
 

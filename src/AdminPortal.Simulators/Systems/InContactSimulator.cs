@@ -934,6 +934,7 @@ internal sealed class InContactSimulator : SimulatorBase
     protected override SimAccount ToNeutral(AccountTable t, Row r) => new(t.IdOf(r), t.Get(r, "userName")!, r.Active,
         new Dictionary<string, string?>
         {
+            ["userName"] = t.Get(r, "userName"), ["isActive"] = r.Active ? "true" : "false",
             ["emailAddress"] = t.Get(r, "emailAddress"), ["firstName"] = t.Get(r, "firstName"), ["middleName"] = t.Get(r, "middleName"),
             ["lastName"] = t.Get(r, "lastName"), ["lastLogin"] = t.Get(r, "lastLogin"), ["profileId"] = t.Get(r, "profileId"), ["userId"] = t.Get(r, "userId"),
         });

@@ -572,8 +572,8 @@ internal sealed class SapBtpSimulator : SimulatorBase
     protected override SimAccount ToNeutral(AccountTable t, Row r) => new(t.IdOf(r), t.Get(r, "userName")!, r.Active,
         new Dictionary<string, string?>
         {
-            ["email"] = t.Get(r, "email"), ["givenName"] = t.Get(r, "givenName"), ["familyName"] = t.Get(r, "familyName"),
-            ["origin"] = t.Get(r, "origin"),
+            ["userName"] = t.Get(r, "userName"), ["emails.value"] = t.Get(r, "email"), ["name.givenName"] = t.Get(r, "givenName"),
+            ["name.familyName"] = t.Get(r, "familyName"), ["origin"] = t.Get(r, "origin"), ["active"] = r.Active ? "true" : "false",
         });
 
     protected override (AccountTable, Row) NeutralCreate(string name, bool active)

@@ -619,7 +619,7 @@ internal sealed class SignalSciencesSimulator : SimulatorBase
     protected override SimAccount ToNeutral(AccountTable t, Row r) => new(t.IdOf(r), t.Get(r, "name")!, IsActive(r),
         new Dictionary<string, string?>
         {
-            ["email"] = t.IdOf(r), ["role"] = t.Get(r, "role"), ["status"] = t.Get(r, "status"), ["mfaEnabled"] = t.Get(r, "mfaEnabled"),
+            ["email"] = t.IdOf(r), ["name"] = t.Get(r, "name"), ["role"] = t.Get(r, "role"), ["status"] = t.Get(r, "status"), ["mfaEnabled"] = t.Get(r, "mfaEnabled"),
             ["authStatus"] = t.Get(r, "authStatus"), ["created"] = t.Get(r, "created"),
         });
 
