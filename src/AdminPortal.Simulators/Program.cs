@@ -1,0 +1,3 @@
+using AdminPortal.Simulators;
+
+return await SimulatorCli.RunAsync(args);
