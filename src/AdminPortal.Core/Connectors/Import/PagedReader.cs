@@ -113,9 +113,22 @@ internal sealed class PagedReader
                 case PaginationKind.Offset:
                 {
                     var total = TotalCount(p.TotalCountPath, result);
-                    if (total is { } t && fetched >= t) url = null;
+                    // SCIM list responses echo a 1-based startIndex: continue from it, not from our own count,
+                    // so that a server treating startIndex=0 as 1 neither skips nor loses the last record
+                    long reached, nextOffset;
+                    if (result.Json is JObject jo && jo.TryGetValue("startIndex", StringComparison.Ordinal, out var si) && si.Type == JTokenType.Integer)
+                    {
+                        reached = si.Value<long>() - 1 + records.Count;
+                        nextOffset = si.Value<long>() + records.Count;
+                    }
+                    else
+                    {
+                        reached = offset + records.Count;
+                        nextOffset = offset + records.Count;
+                    }
+                    if (total is { } t && reached >= t) url = null;
                     else if (total is null && records.Count < p.BatchSize!.Value) url = null;
-                    else { offset += records.Count; url = firstUrl; }
+                    else { offset = nextOffset; url = firstUrl; }
                     break;
                 }
             }
@@ -143,7 +156,19 @@ internal sealed class PagedReader
 
     /// <summary>Total from a body/header path. A literal number is not authoritative (samples hard-code "5000"), so it
     /// does not stop paging: the engine continues until a short or empty page.</summary>
-    private static long? TotalCount(string? path, HttpCallResult r) => PathInt(path, r);
+    private static long? TotalCount(string? path, HttpCallResult r) => PathInt(path, r) ?? AutoTotal(r.Json);
+
+    private static readonly string[] WellKnownTotals = { "totalResults", "totalRecords", "total_count", "totalCount", "total", "totalItems" };
+
+    /// <summary>When no usable totalCountPath is configured, a well-known total field of the body (SCIM totalResults, …)
+    /// is used so that a server capping the page size below batchSize does not end the read early.</summary>
+    private static long? AutoTotal(JToken? body)
+    {
+        if (body is not JObject o) return null;
+        foreach (var k in WellKnownTotals)
+            if (o.TryGetValue(k, StringComparison.Ordinal, out var v) && v.Type == JTokenType.Integer) return v.Value<long>();
+        return null;
+    }
 
     private string? NextUrl(string section, ImportCall call, PaginationSpec p, HttpCallResult result, IReadOnlyList<JToken> records, string currentUrl, int page)
     {
