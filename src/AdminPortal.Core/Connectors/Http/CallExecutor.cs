@@ -141,6 +141,8 @@ public sealed class CallExecutor
         foreach (var h in resp.Content.Headers) headers[h.Key] = string.Join(", ", h.Value);
         var mediaType = resp.Content.Headers.ContentType?.MediaType;
         int status = (int)resp.StatusCode;
+        // report the URL finally answered (after redirects), e.g. a login page
+        url = resp.RequestMessage?.RequestUri?.ToString() ?? url;
         await using var raw = await resp.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         var capped = new CappedTeeStream(raw, _options.MaxResponseBytes, tee, _options.MaxRecordedBodyChars, setTruncated);
         using var reader = new StreamReader(capped, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 8192, leaveOpen: false);
@@ -203,7 +205,7 @@ public sealed class CallExecutor
         var r = Redactor;
         string? reqBody = req.Body is null ? null : Cap(r.RedactText(req.Body), out _);
         string? respBody = null;
-        bool capped = truncated;
+        bool capped = truncated || result.BodyTooLarge;
         if (!string.IsNullOrEmpty(body))
         {
             respBody = Cap(r.RedactText(body), out var c2);
@@ -226,7 +228,8 @@ public sealed class CallExecutor
             ResponseBodyTruncated = capped,
             Error = result.TransportError is { } ex ? r.RedactText(ex.GetType().Name + ": " + ex.Message)
                   : result.ParseError is { } pe ? "unparsable body: " + pe
-                  : result.BodyTooLarge ? $"body larger than {_options.MaxResponseBytes} bytes" : null,
+                  : result.BodyTooLarge ? $"body larger than {_options.MaxResponseBytes} bytes"
+                  : !string.Equals(result.Url, url, StringComparison.Ordinal) ? "redirected to " + r.RedactText(result.Url) : null,
         });
     }
 
