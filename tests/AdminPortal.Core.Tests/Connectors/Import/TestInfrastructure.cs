@@ -128,7 +128,7 @@ internal static class Engine
     {
         var recorder = new InMemoryExchangeRecorder();
         var tokens = new List<AdminPortal.Core.Connectors.Auth.TokenUpdate>();
-        var client = new HttpClient(new ResilienceHandler(resilience ?? FastResilience, new SocketsHttpHandler { AllowAutoRedirect = true }));
+        var client = new HttpClient(new ResilienceHandler(resilience ?? FastResilience, new SocketsHttpHandler { AllowAutoRedirect = true, UseCookies = false }));
         var engine = new ConnectorEngine(new ConnectorEngineOptions
         {
             HttpClientFactory = () => client,
