@@ -15,12 +15,12 @@ public class AuthProfileTests
           "listField":"items","keyField":"accountID","colsToPropsMap":{"accountID":"id","name":"login"}}}}}
         """;
 
-    private static Task Users(Microsoft.AspNetCore.Http.HttpContext ctx) => Http.Json(ctx, """{"items":[{"id":"1","login":"a"},{"id":"2","login":"b"}]}""");
+    private static Task Users(Microsoft.AspNetCore.Http.HttpContext ctx) => Fx.Json(ctx, """{"items":[{"id":"1","login":"a"},{"id":"2","login":"b"}]}""");
 
     [Fact]
     public async Task Static_token_that_is_rejected_fails_with_authentication_error()
     {
-        await using var srv = await FixtureServer.StartAsync((ctx, req) => Http.Json(ctx, """{"error":"invalid_token"}""", 401));
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """{"error":"invalid_token"}""", 401));
         var conn = Engine.StaticToken("Bearer old", extra: ",\"tenant\":\"t1\"").Replace("\"retryFailureStatusCode\":[]", "\"retryFailureStatusCode\":[401]", StringComparison.Ordinal);
         var (engine, _, _) = Engine.Create();
         var r = await engine.RunImportAsync(Engine.Connection(conn, Import.Replace("BASE", srv.BaseUrl, StringComparison.Ordinal)), new CollectingSink());
@@ -35,16 +35,16 @@ public class AuthProfileTests
         int tokenCalls = 0;
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (Http.Path(req) == "/oauth/token")
+            if (Fx.Path(req) == "/oauth/token")
             {
                 tokenCalls++;
                 var body = JObject.Parse(req.Body);
                 Assert.Equal("client_credentials", (string?)body["grant_type"]);
                 Assert.Equal("s3cr3t-cc", (string?)body["client_secret"]);
-                await Http.Json(ctx, """{"token":{"access_token":"cc-token-1"},"expires_in":"3600"}""");
+                await Fx.Json(ctx, """{"token":{"access_token":"cc-token-1"},"expires_in":"3600"}""");
                 return;
             }
-            if (req.Header("Authorization") != "Bearer cc-token-1" || req.Header("X-Tenant") != "t1") { await Http.Json(ctx, """{"error":"invalid_token"}""", 401); return; }
+            if (req.Header("Authorization") != "Bearer cc-token-1" || req.Header("X-Tenant") != "t1") { await Fx.Json(ctx, """{"error":"invalid_token"}""", 401); return; }
             await Users(ctx);
         });
         var conn = """
@@ -71,9 +71,9 @@ public class AuthProfileTests
         int apiCalls = 0;
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (Http.Path(req) == "/token") { await Http.Json(ctx, """{"access_token":"fresh"}"""); return; }
+            if (Fx.Path(req) == "/token") { await Fx.Json(ctx, """{"access_token":"fresh"}"""); return; }
             apiCalls++;
-            if (req.Header("Authorization") != "Bearer fresh") { await Http.Json(ctx, """{"odata.error":{"code":"InvalidAuthenticationToken"}}"""); return; }
+            if (req.Header("Authorization") != "Bearer fresh") { await Fx.Json(ctx, """{"odata.error":{"code":"InvalidAuthenticationToken"}}"""); return; }
             await Users(ctx);
         });
         var conn = """
@@ -94,8 +94,8 @@ public class AuthProfileTests
         int tokenCalls = 0;
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (Http.Path(req) == "/token") { tokenCalls++; await Http.Json(ctx, """{"access_token":"never-good"}"""); return; }
-            await Http.Json(ctx, """{"error":"expired"}""", 401);
+            if (Fx.Path(req) == "/token") { tokenCalls++; await Fx.Json(ctx, """{"access_token":"never-good"}"""); return; }
+            await Fx.Json(ctx, """{"error":"expired"}""", 401);
         });
         var conn = """
             {"authentications":{"acctAuth":{"authType":"oauth2","url":"BASE/token","httpMethod":"POST","httpParams":{},"httpContentType":"application/json",
@@ -114,14 +114,14 @@ public class AuthProfileTests
     {
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (Http.Path(req) == "/login")
+            if (Fx.Path(req) == "/login")
             {
                 Assert.Equal("u=svc&p=pw%20with%20space", req.Body);
                 ctx.Response.Headers["Set-Cookie"] = "JSESSIONID=sess-42; Path=/; HttpOnly";
-                await Http.Json(ctx, "{}");
+                await Fx.Json(ctx, "{}");
                 return;
             }
-            if (req.Header("Cookie") != "JSESSIONID=sess-42") { await Http.Json(ctx, """{"error":"login"}""", 401); return; }
+            if (req.Header("Cookie") != "JSESSIONID=sess-42") { await Fx.Json(ctx, """{"error":"login"}""", 401); return; }
             await Users(ctx);
         });
         var conn = """
@@ -143,17 +143,17 @@ public class AuthProfileTests
         const string key = "jwt-shared-key-0123456789abcdef";
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (Http.Path(req) == "/token")
+            if (Fx.Path(req) == "/token")
             {
                 var form = req.Body.Split('&').Select(p => p.Split('=')).ToDictionary(p => p[0], p => Uri.UnescapeDataString(p[1]));
                 var parts = form["jwt_token"].Split('.');
                 var expected = Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
                 var payload = JObject.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(parts[1].Replace('-', '+').Replace('_', '/').PadRight((parts[1].Length + 3) / 4 * 4, '='))));
-                if (parts[2] != expected || (string?)payload["iss"] != "svc@x" || payload["exp"] is null) { await Http.Json(ctx, """{"error":"bad jwt"}""", 400); return; }
-                await Http.Json(ctx, """{"access_token":"jwt-at"}""");
+                if (parts[2] != expected || (string?)payload["iss"] != "svc@x" || payload["exp"] is null) { await Fx.Json(ctx, """{"error":"bad jwt"}""", 400); return; }
+                await Fx.Json(ctx, """{"access_token":"jwt-at"}""");
                 return;
             }
-            if (req.Header("Authorization") != "Bearer jwt-at") { await Http.Json(ctx, "{}", 401); return; }
+            if (req.Header("Authorization") != "Bearer jwt-at") { await Fx.Json(ctx, "{}", 401); return; }
             await Users(ctx);
         });
         var conn = """
@@ -176,11 +176,11 @@ public class AuthProfileTests
         int issued = 0, rejected = 0;
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (Http.Path(req) == "/token") { issued++; await Http.Json(ctx, $$"""{"access_token":"t{{issued}}","expires_in":60}"""); return; }
-            if (req.Header("Authorization") != $"Bearer t{issued}") { rejected++; await Http.Json(ctx, "{}", 401); return; }
-            int page = int.Parse(Http.Query(req, "page"));
+            if (Fx.Path(req) == "/token") { issued++; await Fx.Json(ctx, $$"""{"access_token":"t{{issued}}","expires_in":60}"""); return; }
+            if (req.Header("Authorization") != $"Bearer t{issued}") { rejected++; await Fx.Json(ctx, "{}", 401); return; }
+            int page = int.Parse(Fx.Query(req, "page"));
             clock.Advance(TimeSpan.FromMinutes(2)); // each page takes two minutes; the 60 s token is stale afterwards
-            await Http.Json(ctx, page <= 2 ? $$"""[{"id":"{{page}}","login":"x"}]""" : "[]");
+            await Fx.Json(ctx, page <= 2 ? $$"""[{"id":"{{page}}","login":"x"}]""" : "[]");
         });
         var conn = """
             {"authentications":{"acctAuth":{"authType":"oauth2","url":"BASE/token","httpMethod":"POST","httpParams":{},"httpContentType":"application/json",
@@ -203,9 +203,9 @@ public class AuthProfileTests
     {
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (Http.Path(req) == "/token") { await Http.Json(ctx, """{"access_token":"tc-token-9"}"""); return; }
-            if (req.Header("Authorization") != "Bearer tc-token-9") { await Http.Json(ctx, "{}", 401); return; }
-            await Http.Json(ctx, """{"status":"UP","me":{"id":"svc"}}""");
+            if (Fx.Path(req) == "/token") { await Fx.Json(ctx, """{"access_token":"tc-token-9"}"""); return; }
+            if (req.Header("Authorization") != "Bearer tc-token-9") { await Fx.Json(ctx, "{}", 401); return; }
+            await Fx.Json(ctx, """{"status":"UP","me":{"id":"svc"}}""");
         });
         var json = """
             {"authentications":{"acctAuth":{"authType":"oauth2","url":"BASE/token","httpMethod":"POST","httpParams":{"client_secret":"tc-secret"},"httpContentType":"application/json",
@@ -237,7 +237,7 @@ public class AuthProfileTests
     [Fact]
     public async Task Test_connection_reports_token_call_failure()
     {
-        await using var srv = await FixtureServer.StartAsync((ctx, req) => Http.Json(ctx, """{"error":"invalid_client","error_description":"bad secret"}""", 401));
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """{"error":"invalid_client","error_description":"bad secret"}""", 401));
         var json = """{"authentications":{"a":{"authType":"oauth2","url":"BASE/token","httpMethod":"POST","httpParams":{"client_secret":"nope-secret"},"httpContentType":"application/x-www-form-urlencoded","tokenResponsePath":"access_token"}}}"""
             .Replace("BASE", srv.BaseUrl, StringComparison.Ordinal);
         var (engine, _, _) = Engine.Create();

@@ -21,8 +21,8 @@ public class CompletenessTests
     {
         var srv = await FixtureServer.StartAsync((ctx, req) =>
         {
-            int offset = int.Parse(Http.Query(req, "offset"));
-            return offset == 4 ? page3(ctx, offset) : Http.Json(ctx, Page(offset));
+            int offset = int.Parse(Fx.Query(req, "offset"));
+            return offset == 4 ? page3(ctx, offset) : Fx.Json(ctx, Page(offset));
         });
         var (engine, rec, _) = Engine.Create();
         var sink = new CollectingSink();
@@ -33,7 +33,7 @@ public class CompletenessTests
     [Fact]
     public async Task Baseline_complete_read()
     {
-        var (r, srv, _, sink) = await Run((ctx, off) => Http.Json(ctx, Page(off)));
+        var (r, srv, _, sink) = await Run((ctx, off) => Fx.Json(ctx, Page(off)));
         await using var _ = srv;
         Assert.True(r.IsComplete);
         Assert.Equal(6, sink.Accounts.Count);
@@ -43,7 +43,7 @@ public class CompletenessTests
     [Fact]
     public async Task Http_500_mid_way_after_retries_fails_naming_call_url_and_page()
     {
-        var (r, srv, rec, _) = await Run((ctx, _) => Http.Json(ctx, """{"message":"boom"}""", 500));
+        var (r, srv, rec, _) = await Run((ctx, _) => Fx.Json(ctx, """{"message":"boom"}""", 500));
         await using var _ = srv;
         Assert.False(r.IsComplete);
         var f = r.Failure!;
@@ -60,7 +60,7 @@ public class CompletenessTests
     public async Task Transient_503_is_retried_and_the_read_completes()
     {
         int hits = 0;
-        var (r, srv, _, sink) = await Run((ctx, off) => ++hits < 2 ? Http.Json(ctx, "{}", 503) : Http.Json(ctx, Page(off)));
+        var (r, srv, _, sink) = await Run((ctx, off) => ++hits < 2 ? Fx.Json(ctx, "{}", 503) : Fx.Json(ctx, Page(off)));
         await using var _ = srv;
         Assert.True(r.IsComplete, r.Failure?.ToString());
         Assert.Equal(6, sink.Accounts.Count);
@@ -103,10 +103,10 @@ public class CompletenessTests
     {
         var srv = await FixtureServer.StartAsync((ctx, req) =>
         {
-            if (Http.Path(req) == "/login") return Http.Json(ctx, "<!DOCTYPE html><html><body><form>Sign in</form></body></html>", 200, "text/html");
-            int offset = int.Parse(Http.Query(req, "offset"));
+            if (Fx.Path(req) == "/login") return Fx.Json(ctx, "<!DOCTYPE html><html><body><form>Sign in</form></body></html>", 200, "text/html");
+            int offset = int.Parse(Fx.Query(req, "offset"));
             if (offset == 2) { ctx.Response.StatusCode = 302; ctx.Response.Headers.Location = "/login?next=%2Fusers"; return Task.CompletedTask; }
-            return Http.Json(ctx, Page(offset));
+            return Fx.Json(ctx, Page(offset));
         });
         await using var _ = srv;
         var (engine, _, _) = Engine.Create();
@@ -120,7 +120,7 @@ public class CompletenessTests
     [Fact]
     public async Task Html_with_json_content_type_is_still_detected()
     {
-        var (r, srv, _, _) = await Run((ctx, _) => Http.Json(ctx, "  <html>maintenance</html>"));
+        var (r, srv, _, _) = await Run((ctx, _) => Fx.Json(ctx, "  <html>maintenance</html>"));
         await using var _ = srv;
         Assert.Equal(ImportFailureKind.HtmlInsteadOfJson, r.Failure!.Kind);
     }
@@ -128,7 +128,7 @@ public class CompletenessTests
     [Fact]
     public async Task Http_200_with_error_body_fails()
     {
-        var (r, srv, _, _) = await Run((ctx, _) => Http.Json(ctx, """{"error":{"code":"TooManyRequests","message":"quota"}}"""));
+        var (r, srv, _, _) = await Run((ctx, _) => Fx.Json(ctx, """{"error":{"code":"TooManyRequests","message":"quota"}}"""));
         await using var _ = srv;
         Assert.False(r.IsComplete);
         Assert.Equal(ImportFailureKind.ErrorBody, r.Failure!.Kind);
@@ -138,7 +138,7 @@ public class CompletenessTests
     [Fact]
     public async Task Missing_list_field_fails()
     {
-        var (r, srv, _, _) = await Run((ctx, _) => Http.Json(ctx, """{"total":6,"results":[]}"""));
+        var (r, srv, _, _) = await Run((ctx, _) => Fx.Json(ctx, """{"total":6,"results":[]}"""));
         await using var _ = srv;
         Assert.Equal(ImportFailureKind.MissingListField, r.Failure!.Kind);
         Assert.Contains("'items'", r.Failure.Message);
@@ -147,7 +147,7 @@ public class CompletenessTests
     [Fact]
     public async Task Non_json_text_fails()
     {
-        var (r, srv, _, _) = await Run((ctx, _) => Http.Json(ctx, "OK", 200, "text/plain"));
+        var (r, srv, _, _) = await Run((ctx, _) => Fx.Json(ctx, "OK", 200, "text/plain"));
         await using var _ = srv;
         Assert.Equal(ImportFailureKind.UnparsableBody, r.Failure!.Kind);
     }
@@ -156,12 +156,12 @@ public class CompletenessTests
     public async Task Success_and_unsuccess_body_criteria()
     {
         var withCriteria = Import.Replace("\"listField\"", "\"unsuccessResponses\":{\"status\":[\"FAILED\"]},\"successResponses\":{\"statusCode\":[200]},\"listField\"", StringComparison.Ordinal);
-        var (r, srv, _, _) = await Run((ctx, off) => Http.Json(ctx, """{"status":"FAILED","total":6,"items":[]}"""), withCriteria);
+        var (r, srv, _, _) = await Run((ctx, off) => Fx.Json(ctx, """{"status":"FAILED","total":6,"items":[]}"""), withCriteria);
         await using var _ = srv;
         Assert.Equal(ImportFailureKind.ErrorBody, r.Failure!.Kind);
         Assert.Contains("unsuccessResponses", r.Failure.Message);
 
-        var (r2, srv2, _, _) = await Run((ctx, off) => Http.Json(ctx, Page(off), 201), withCriteria);
+        var (r2, srv2, _, _) = await Run((ctx, off) => Fx.Json(ctx, Page(off), 201), withCriteria);
         await using var __ = srv2;
         Assert.Equal(ImportFailureKind.HttpStatus, r2.Failure!.Kind);
         Assert.Equal(201, r2.Failure.HttpStatus);
@@ -179,7 +179,7 @@ public class CompletenessTests
     [Fact]
     public async Task Oversized_body_fails()
     {
-        var srv = await FixtureServer.StartAsync((ctx, req) => Http.Json(ctx, "{\"items\":[" + string.Join(",", Enumerable.Repeat("{\"id\":\"x\",\"login\":\"y\"}", 5000)) + "]}"));
+        var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, "{\"items\":[" + string.Join(",", Enumerable.Repeat("{\"id\":\"x\",\"login\":\"y\"}", 5000)) + "]}"));
         await using var _ = srv;
         var recorder = new InMemoryExchangeRecorder();
         var client = new HttpClient();
@@ -202,7 +202,7 @@ public class CompletenessTests
     public async Task Unresolved_template_variable_fails_with_expression_position()
     {
         var bad = Import.Replace("${access_token}", "${acces_token}", StringComparison.Ordinal);
-        var (r, srv, _, _) = await Run((ctx, off) => Http.Json(ctx, Page(off)), bad);
+        var (r, srv, _, _) = await Run((ctx, off) => Fx.Json(ctx, Page(off)), bad);
         await using var _ = srv;
         Assert.Equal(ImportFailureKind.Template, r.Failure!.Kind);
         Assert.Contains("acces_token", r.Failure.Message);

@@ -14,17 +14,17 @@ public class LinkModeTests
 
     private static async Task<(FixtureServer, CollectingSink, AdminPortal.Core.Connectors.Import.ImportResult)> Run(string import)
     {
-        var srv = await FixtureServer.StartAsync((ctx, req) => Http.Path(req) switch
+        var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Path(req) switch
         {
-            "/users" => Http.Json(ctx, """{"users":[{"id":"1","login":"ann","roles":["Admins"],"grp":{"id":"g2"}},{"id":"2","login":"bob","roles":[]},{"id":"3","login":"cy","roles":["Viewers","Nope"]}]}"""),
-            "/groups" => Http.Json(ctx, """{"groups":[{"id":"g1","name":"Admins","members":[{"value":"1"},{"value":"2"}]},{"id":"g2","name":"Viewers","members":["cy"]}]}"""),
-            "/groups/g1/members" => Http.Json(ctx, """{"members":[{"user":{"id":"1"}},{"user":{"id":"3"}}]}"""),
-            "/groups/g2/members" => Http.Json(ctx, """{"members":[]}"""),
-            "/users/ann/groups" => Http.Json(ctx, """[{"name":"Viewers"}]"""),
-            "/users/bob/groups" => Http.Json(ctx, """[{"name":"Admins"},{"name":"Viewers"}]"""),
-            "/users/cy/groups" => Http.Json(ctx, """[]"""),
-            "/memberships" => Http.Json(ctx, """{"rows":[{"u":"1","g":"g1"},{"u":"2","g":"g2"},{"u":"404","g":"g1"}]}"""),
-            _ => Http.Json(ctx, """{"error":"nope"}""", 404),
+            "/users" => Fx.Json(ctx, """{"users":[{"id":"1","login":"ann","roles":["Admins"],"grp":{"id":"g2"}},{"id":"2","login":"bob","roles":[]},{"id":"3","login":"cy","roles":["Viewers","Nope"]}]}"""),
+            "/groups" => Fx.Json(ctx, """{"groups":[{"id":"g1","name":"Admins","members":[{"value":"1"},{"value":"2"}]},{"id":"g2","name":"Viewers","members":["cy"]}]}"""),
+            "/groups/g1/members" => Fx.Json(ctx, """{"members":[{"user":{"id":"1"}},{"user":{"id":"3"}}]}"""),
+            "/groups/g2/members" => Fx.Json(ctx, """{"members":[]}"""),
+            "/users/ann/groups" => Fx.Json(ctx, """[{"name":"Viewers"}]"""),
+            "/users/bob/groups" => Fx.Json(ctx, """[{"name":"Admins"},{"name":"Viewers"}]"""),
+            "/users/cy/groups" => Fx.Json(ctx, """[]"""),
+            "/memberships" => Fx.Json(ctx, """{"rows":[{"u":"1","g":"g1"},{"u":"2","g":"g2"},{"u":"404","g":"g1"}]}"""),
+            _ => Fx.Json(ctx, """{"error":"nope"}""", 404),
         });
         var (engine, _, _) = Engine.Create();
         var sink = new CollectingSink();

@@ -13,9 +13,9 @@ public class PaginationAndMappingTests
         var users = Enumerable.Range(1, 7).Select(User).ToList();
         await using var srv = await FixtureServer.StartAsync((ctx, req) =>
         {
-            int page = int.Parse(Http.Query(req, "page")), size = int.Parse(Http.Query(req, "per_page"));
-            Assert.Equal("keep", Http.Query(req, "filter"));
-            return Http.Json(ctx, new JObject { ["items"] = new JArray(users.Skip((page - 1) * size).Take(size)), ["meta"] = new JObject { ["total_count"] = users.Count } }.ToString());
+            int page = int.Parse(Fx.Query(req, "page")), size = int.Parse(Fx.Query(req, "per_page"));
+            Assert.Equal("keep", Fx.Query(req, "filter"));
+            return Fx.Json(ctx, new JObject { ["items"] = new JArray(users.Skip((page - 1) * size).Take(size)), ["meta"] = new JObject { ["total_count"] = users.Count } }.ToString());
         });
         var import = """
             {"accountParams":{"connection":"acctAuth","call":{"call1":{"callOrder":"0","stageNumber":"0",
@@ -38,9 +38,9 @@ public class PaginationAndMappingTests
         var users = Enumerable.Range(1, 5).Select(User).ToList();
         await using var srv = await FixtureServer.StartAsync((ctx, req) =>
         {
-            int page = int.Parse(Http.Query(req, "page")), size = int.Parse(Http.Query(req, "limit"));
+            int page = int.Parse(Fx.Query(req, "page")), size = int.Parse(Fx.Query(req, "limit"));
             ctx.Response.Headers["X-Pagination-Total"] = users.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Http.Json(ctx, new JArray(users.Skip((page - 1) * size).Take(size)).ToString());
+            return Fx.Json(ctx, new JArray(users.Skip((page - 1) * size).Take(size)).ToString());
         });
         foreach (var total in new[] { "", ",\"totalCountPath\":\"headers.X-Pagination-Total\"" })
         {
@@ -63,17 +63,17 @@ public class PaginationAndMappingTests
         var users = Enumerable.Range(1, 5).Select(User).ToList();
         await using var srv = await FixtureServer.StartAsync((ctx, req) =>
         {
-            int page = int.TryParse(Http.Query(req, "page"), out var p) ? p : 1;
+            int page = int.TryParse(Fx.Query(req, "page"), out var p) ? p : 1;
             var items = users.Skip((page - 1) * 2).Take(2).ToList();
             var host = $"{ctx.Request.Scheme}://{ctx.Request.Host}";
-            if (Http.Path(req) == "/link")
+            if (Fx.Path(req) == "/link")
             {
                 if (page * 2 < users.Count) ctx.Response.Headers["Link"] = $"<{host}/link?page={page + 1}>; rel=\"next\", <{host}/link?page=3>; rel=\"last\"";
-                return Http.Json(ctx, new JArray(items).ToString());
+                return Fx.Json(ctx, new JArray(items).ToString());
             }
             var body = new JObject { ["value"] = new JArray(items) };
             if (page * 2 < users.Count) body["@odata.nextLink"] = $"{host}/odata?page={page + 1}";
-            return Http.Json(ctx, body.ToString());
+            return Fx.Json(ctx, body.ToString());
         });
         const string linkExpr = "${headers.Link == null ? null : headers.Link.split(',').find { it.contains('rel=\\\"next\\\"') }?.split(';')[0]?.trim()?.replaceAll('[<>]', '')}";
         var importLink = """
@@ -98,7 +98,7 @@ public class PaginationAndMappingTests
     public async Task NextUrl_repeating_url_is_a_pagination_loop_failure()
     {
         await using var srv = await FixtureServer.StartAsync((ctx, req) =>
-            Http.Json(ctx, """{"items":[{"id":"a","login":"a"}],"next":"@@ctx_Request_Scheme@@://@@ctx_Request_Host@@/loop?cursor=same"}""".Replace("@@ctx_Request_Host@@", ctx.Request.Host.ToString()).Replace("@@ctx_Request_Scheme@@", ctx.Request.Scheme)));
+            Fx.Json(ctx, """{"items":[{"id":"a","login":"a"}],"next":"@@ctx_Request_Scheme@@://@@ctx_Request_Host@@/loop?cursor=same"}""".Replace("@@ctx_Request_Host@@", ctx.Request.Host.ToString()).Replace("@@ctx_Request_Scheme@@", ctx.Request.Scheme)));
         var import = """
             {"accountParams":{"call":{"call1":{"http":{"url":"@@srv_BaseUrl@@/loop","httpMethod":"GET"},"listField":"items","keyField":"accountID",
               "colsToPropsMap":{"accountID":"id","name":"login"},"pagination":{"nextUrl":{"nextUrlPath":"${response.completeResponseMap.next}"}}}}}}
@@ -114,7 +114,7 @@ public class PaginationAndMappingTests
     [Fact]
     public async Task Offset_pagination_ignored_by_server_is_detected()
     {
-        await using var srv = await FixtureServer.StartAsync((ctx, req) => Http.Json(ctx, """[{"id":"a","login":"a"},{"id":"b","login":"b"}]"""));
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """[{"id":"a","login":"a"},{"id":"b","login":"b"}]"""));
         var import = """
             {"accountParams":{"call":{"call1":{"http":{"url":"@@srv_BaseUrl@@/all","httpMethod":"GET"},"listField":"","keyField":"accountID",
               "colsToPropsMap":{"accountID":"id","name":"login"},"pagination":{"offset":{"offsetParam":"offset","batchParam":"limit","batchSize":2,"totalCountPath":"5000"}}}}}}
@@ -130,8 +130,8 @@ public class PaginationAndMappingTests
     {
         await using var srv = await FixtureServer.StartAsync((ctx, req) =>
         {
-            int off = int.Parse(Http.Query(req, "offset"));
-            return Http.Json(ctx, """[{"id":"a@@off@@","login":"x"}]""".Replace("@@off@@", off.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            int off = int.Parse(Fx.Query(req, "offset"));
+            return Fx.Json(ctx, """[{"id":"a@@off@@","login":"x"}]""".Replace("@@off@@", off.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         });
         var import = """
             {"accountParams":{"call":{"call1":{"http":{"url":"@@srv_BaseUrl@@/endless","httpMethod":"GET"},"listField":"","keyField":"accountID",
@@ -146,7 +146,7 @@ public class PaginationAndMappingTests
     [Fact]
     public async Task ColsToPropsMap_every_form_and_type()
     {
-        await using var srv = await FixtureServer.StartAsync((ctx, req) => Http.Json(ctx, """
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """
             {"data":{"users":[{"id":7,"name":{"givenName":"Ann","familyName":"Lee"},"emails":[{"value":"ann@work"},{"value":"ann@home"}],
               "address":{"home":[{"city":"A"},{"city":"B"}]},"odata.type":"#user","enabled":"1","count":"42","score":3.0,
               "created":"2024-02-03T04:05:06+02:00","lastLogin":1700000000000,"groups":["g1","g2"],"directRoles":["role-a","role-b"],
@@ -193,10 +193,10 @@ public class PaginationAndMappingTests
     {
         await using var srv = await FixtureServer.StartAsync((ctx, req) =>
         {
-            var path = Http.Path(req);
-            if (path == "/users") return Http.Json(ctx, """{"users":[{"id":"1","login":"ann"},{"id":"2","login":"bob"}]}""");
+            var path = Fx.Path(req);
+            if (path == "/users") return Fx.Json(ctx, """{"users":[{"id":"1","login":"ann"},{"id":"2","login":"bob"}]}""");
             var name = path["/users/".Length..];
-            return Http.Json(ctx, """{"id":"x","dept":"dept-@@name@@"}""".Replace("@@name@@", name));
+            return Fx.Json(ctx, """{"id":"x","dept":"dept-@@name@@"}""".Replace("@@name@@", name));
         });
         var import = """
             {"accountParams":{"call":{

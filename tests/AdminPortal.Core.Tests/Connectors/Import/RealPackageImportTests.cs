@@ -24,45 +24,45 @@ public class RealPackageImportTests
         }).ToList();
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            var path = Http.Path(req);
+            var path = Fx.Path(req);
             if (path == "/token")
             {
                 var form = req.Body.Split('&').Select(p => p.Split('=')).ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p[1]));
                 if (form["grant_type"] != "refresh_token" || form["refresh_token"] != currentRt || form["client_secret"] != "csecret-xyz")
                 {
-                    await Http.Json(ctx, """{"error":"invalid_grant","error_description":"bad refresh token"}""", 400);
+                    await Fx.Json(ctx, """{"error":"invalid_grant","error_description":"bad refresh token"}""", 400);
                     return;
                 }
                 issued++;
                 var at = "at-" + issued;
                 currentRt = "rt-" + issued;
                 validTokens[at] = issued == 1 ? 2 : 100; // the first token "expires" after two calls
-                await Http.Json(ctx, JsonConvert.SerializeObject(new { access_token = at, refresh_token = currentRt, token_type = "bearer", expires_in = 3600 }));
+                await Fx.Json(ctx, JsonConvert.SerializeObject(new { access_token = at, refresh_token = currentRt, token_type = "bearer", expires_in = 3600 }));
                 return;
             }
             var auth = req.Header("Authorization");
             var tok = auth.StartsWith("bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..] : "";
             if (!validTokens.TryGetValue(tok, out var left) || left <= 0)
             {
-                await Http.Json(ctx, """{"error":"invalid_token","error_description":"token expired"}""", 401);
+                await Fx.Json(ctx, """{"error":"invalid_token","error_description":"token expired"}""", 401);
                 return;
             }
             validTokens[tok] = left - 1;
             const string prefix = "/inContactAPI/services/v34.0";
             if (path == prefix + "/agents")
             {
-                int skip = int.TryParse(Http.Query(req, "skip"), out var s) ? s : 0;
+                int skip = int.TryParse(Fx.Query(req, "skip"), out var s) ? s : 0;
                 var page = agents.Skip(skip).Take(2).ToList();
                 var next = skip + 2 < agents.Count ? $"{ctx.Request.Scheme}://{ctx.Request.Host}{prefix}/agents?skip={skip + 2}&top=2" : null;
-                await Http.Json(ctx, new JObject { ["totalRecords"] = agents.Count, ["agents"] = new JArray(page), ["_links"] = new JObject { ["self"] = "x", ["next"] = next } }.ToString());
+                await Fx.Json(ctx, new JObject { ["totalRecords"] = agents.Count, ["agents"] = new JArray(page), ["_links"] = new JObject { ["self"] = "x", ["next"] = next } }.ToString());
             }
             else if (path == prefix + "/teams")
             {
-                await Http.Json(ctx, """{"teams":[{"teamId":77,"teamName":"Sales","description":"s","teamLeadId":1001,"lastUpdateTime":"t"},{"teamId":78,"teamName":"Ops \"A\"","description":null,"teamLeadId":null,"lastUpdateTime":"t"}],"_links":{"next":null}}""");
+                await Fx.Json(ctx, """{"teams":[{"teamId":77,"teamName":"Sales","description":"s","teamLeadId":1001,"lastUpdateTime":"t"},{"teamId":78,"teamName":"Ops \"A\"","description":null,"teamLeadId":null,"lastUpdateTime":"t"}],"_links":{"next":null}}""");
             }
-            else if (path == prefix + "/teams/77") await Http.Json(ctx, """{"teamId":77,"agents":[{"agentId":1001},{"agentId":1002},{"agentId":9999}]}""");
-            else if (path == prefix + "/teams/78") await Http.Json(ctx, """{"teamId":78,"agents":[{"agentId":1003}]}""");
-            else await Http.Json(ctx, """{"error":"not found"}""", 404);
+            else if (path == prefix + "/teams/77") await Fx.Json(ctx, """{"teamId":77,"agents":[{"agentId":1001},{"agentId":1002},{"agentId":9999}]}""");
+            else if (path == prefix + "/teams/78") await Fx.Json(ctx, """{"teamId":78,"agents":[{"agentId":1003}]}""");
+            else await Fx.Json(ctx, """{"error":"not found"}""", 404);
         });
         var conn = $$"""
             {"authentications":{"acctAuth":{"authType":"oauth2","url":"{{srv.BaseUrl}}/token","httpMethod":"POST",
@@ -109,28 +109,28 @@ public class RealPackageImportTests
         int tokenCalls = 0;
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            var path = Http.Path(req);
+            var path = Fx.Path(req);
             if (path == "/oauth/token")
             {
                 tokenCalls++;
                 var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("sb-client:sap-secret-1"));
-                if (req.Header("Authorization") != basic || !req.Body.Contains("grant_type=client_credentials", StringComparison.Ordinal)) { await Http.Json(ctx, """{"error":"unauthorized"}""", 401); return; }
-                await Http.Json(ctx, """{"access_token":"sap-at-1","token_type":"bearer","expires_in":43199}""");
+                if (req.Header("Authorization") != basic || !req.Body.Contains("grant_type=client_credentials", StringComparison.Ordinal)) { await Fx.Json(ctx, """{"error":"unauthorized"}""", 401); return; }
+                await Fx.Json(ctx, """{"access_token":"sap-at-1","token_type":"bearer","expires_in":43199}""");
                 return;
             }
-            if (req.Header("Authorization") != "Bearer sap-at-1") { await Http.Json(ctx, """{"error":"invalid_token"}""", 401); return; }
-            int start = int.Parse(Http.Query(req, "startIndex")), count = int.Parse(Http.Query(req, "count"));
+            if (req.Header("Authorization") != "Bearer sap-at-1") { await Fx.Json(ctx, """{"error":"invalid_token"}""", 401); return; }
+            int start = int.Parse(Fx.Query(req, "startIndex")), count = int.Parse(Fx.Query(req, "count"));
             if (path == "/Users")
             {
                 // SCIM: startIndex is 1-based; 0 is treated as 1 (UAA behaviour)
                 var page = users.Skip(Math.Max(1, start) - 1).Take(Math.Min(count, 4)).ToList(); // server caps at 4 per page
-                await Http.Json(ctx, new JObject { ["resources"] = new JArray(page), ["startIndex"] = Math.Max(1, start), ["itemsPerPage"] = page.Count, ["totalResults"] = users.Count, ["schemas"] = new JArray("urn:scim:schemas:core:1.0") }.ToString());
+                await Fx.Json(ctx, new JObject { ["resources"] = new JArray(page), ["startIndex"] = Math.Max(1, start), ["itemsPerPage"] = page.Count, ["totalResults"] = users.Count, ["schemas"] = new JArray("urn:scim:schemas:core:1.0") }.ToString());
             }
             else if (path == "/Groups")
             {
                 var groups = new[] { "Admins", "Viewers" };
                 var page = groups.Skip(Math.Max(1, start) - 1).Take(count).Select(g => new JObject { ["id"] = g, ["displayName"] = g, ["description"] = g + " group" });
-                await Http.Json(ctx, new JObject { ["resources"] = new JArray(page), ["totalResults"] = 2 }.ToString());
+                await Fx.Json(ctx, new JObject { ["resources"] = new JArray(page), ["totalResults"] = 2 }.ToString());
             }
         });
         var conn = $$"""
@@ -171,20 +171,20 @@ public class RealPackageImportTests
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
             var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("KEY123:confluent-secret"));
-            if (req.Header("Authorization") != basic) { await Http.Json(ctx, """{"errors":[{"status":"401","detail":"Unauthorized"}]}""", 401); return; }
-            switch (Http.Path(req))
+            if (req.Header("Authorization") != basic) { await Fx.Json(ctx, """{"errors":[{"status":"401","detail":"Unauthorized"}]}""", 401); return; }
+            switch (Fx.Path(req))
             {
                 case "/iam/v2/users":
-                    await Http.Json(ctx, """{"api_version":"iam/v2","kind":"UserList","metadata":{"first":"x","next":""},"data":[{"id":"u-1","full_name":"Ann","email":"ann@x","kind":"User"},{"id":"u-2","full_name":"Bob","email":"bob@x","kind":"User"}]}""");
+                    await Fx.Json(ctx, """{"api_version":"iam/v2","kind":"UserList","metadata":{"first":"x","next":""},"data":[{"id":"u-1","full_name":"Ann","email":"ann@x","kind":"User"},{"id":"u-2","full_name":"Bob","email":"bob@x","kind":"User"}]}""");
                     break;
                 case "/iam/v2/service-accounts":
-                    await Http.Json(ctx, """{"data":[{"id":"sa-1","display_name":"robot","description":"ci bot","kind":"ServiceAccount"}]}""");
+                    await Fx.Json(ctx, """{"data":[{"id":"sa-1","display_name":"robot","description":"ci bot","kind":"ServiceAccount"}]}""");
                     break;
                 case "/org/v2/organizations":
-                    await Http.Json(ctx, """{"data":[{"id":"org-1","display_name":"Acme","kind":"Organization"}]}""");
+                    await Fx.Json(ctx, """{"data":[{"id":"org-1","display_name":"Acme","kind":"Organization"}]}""");
                     break;
                 case "/org/v2/environments":
-                    await Http.Json(ctx, """{"data":[{"id":"env-1","display_name":"prod","kind":"Environment"},{"id":"env-2","display_name":"dev","kind":"Environment"}]}""");
+                    await Fx.Json(ctx, """{"data":[{"id":"env-1","display_name":"prod","kind":"Environment"},{"id":"env-2","display_name":"dev","kind":"Environment"}]}""");
                     break;
             }
         });
@@ -208,15 +208,15 @@ public class RealPackageImportTests
     {
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (req.Header("Authorization") != "Bearer sigsci-tok") { await Http.Json(ctx, """{"message":"Unauthorized"}""", 401); return; }
-            var path = Http.Path(req);
+            if (req.Header("Authorization") != "Bearer sigsci-tok") { await Fx.Json(ctx, """{"message":"Unauthorized"}""", 401); return; }
+            var path = Fx.Path(req);
             if (path == "/api/v0/corps/acme/users")
-                await Http.Json(ctx, """{"data":[{"email":"a@x","name":"A","role":"admin","status":"active","memberships":{"data":[{"site":{"name":"www"}}]},"mfaEnabled":true,"created":"2020-01-01T00:00:00Z"},{"email":"b@x","name":"B","role":"user","status":"invited","mfaEnabled":false}]}""");
+                await Fx.Json(ctx, """{"data":[{"email":"a@x","name":"A","role":"admin","status":"active","memberships":{"data":[{"site":{"name":"www"}}]},"mfaEnabled":true,"created":"2020-01-01T00:00:00Z"},{"email":"b@x","name":"B","role":"user","status":"invited","mfaEnabled":false}]}""");
             else if (path == "/api/v0/corps/acme/sites")
-                await Http.Json(ctx, """{"data":[{"name":"www","displayName":"Website","agentLevel":"block","blockHTTPCode":406,"blockDurationSeconds":86400,"created":"2020","whitelist":{"uri":"/w"},"members":{"uri":"/m"}}]}""");
+                await Fx.Json(ctx, """{"data":[{"name":"www","displayName":"Website","agentLevel":"block","blockHTTPCode":406,"blockDurationSeconds":86400,"created":"2020","whitelist":{"uri":"/w"},"members":{"uri":"/m"}}]}""");
             else if (path == "/api/v0/corps/acme/sites/www/members")
-                await Http.Json(ctx, """{"data":[{"user":{"email":"a@x","name":"A"},"role":"owner"},{"user":{"email":"b@x"},"role":"observer"}]}""");
-            else await Http.Json(ctx, """{"message":"not found"}""", 404);
+                await Fx.Json(ctx, """{"data":[{"user":{"email":"a@x","name":"A"},"role":"owner"},{"user":{"email":"b@x"},"role":"observer"}]}""");
+            else await Fx.Json(ctx, """{"message":"not found"}""", 404);
         });
         var (engine, _, _) = Engine.Create(rewrites: new[] { new UrlRewrite("https://dashboard.signalsciences.net", srv.BaseUrl) });
         var sink = new CollectingSink();
@@ -236,14 +236,14 @@ public class RealPackageImportTests
     {
         await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
         {
-            if (req.Header("Authorization") != "Bearer perm-bynder") { await Http.Json(ctx, """{"message":"Unauthorized"}""", 401); return; }
-            switch (Http.Path(req))
+            if (req.Header("Authorization") != "Bearer perm-bynder") { await Fx.Json(ctx, """{"message":"Unauthorized"}""", 401); return; }
+            switch (Fx.Path(req))
             {
                 case "/api/v4/users":
-                    await Http.Json(ctx, """[{"id":"11111111-2222-3333-4444555566667777","username":"ann","email":"ann@x","name":"Ann","active":1,"profileId":"p1","groups":[{"id":"g1"},{"id":"g2"}]},{"id":"u2","username":"bob","email":"bob@x","active":0,"groups":[]}]""");
+                    await Fx.Json(ctx, """[{"id":"11111111-2222-3333-4444555566667777","username":"ann","email":"ann@x","name":"Ann","active":1,"profileId":"p1","groups":[{"id":"g1"},{"id":"g2"}]},{"id":"u2","username":"bob","email":"bob@x","active":0,"groups":[]}]""");
                     break;
                 case "/api/groups/list":
-                    await Http.Json(ctx, """[{"id":"g1","name":"Marketing"},{"id":"g2","name":"Design"}]""");
+                    await Fx.Json(ctx, """[{"id":"g1","name":"Marketing"},{"id":"g2","name":"Design"}]""");
                     break;
             }
         });

@@ -64,7 +64,7 @@ internal sealed class FixtureServer : IAsyncDisposable
     }
 }
 
-internal static class Http
+internal static class Fx
 {
     public static Task Json(HttpContext ctx, string json, int status = 200, string contentType = "application/json")
     {
