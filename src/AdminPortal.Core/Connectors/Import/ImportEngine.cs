@@ -32,6 +32,11 @@ public sealed class ImportEngine
         catch (ConnectorConfigException ex) { failure = new ImportFailure(ImportFailureKind.Configuration, ex.Message); }
         catch (AuthException ex) { failure = new ImportFailure(ImportFailureKind.Authentication, ex.Message, HttpStatus: ex.Result?.StatusCode, Url: ex.Result?.Url); }
         catch (ExpressionException ex) { failure = new ImportFailure(ImportFailureKind.Template, ex.Message); }
+        if (failure is not null)
+        {
+            // failure texts may quote response bodies and URLs: mask secrets there as in the records
+            failure = failure with { Message = run.Redact(failure.Message), Url = failure.Url is null ? null : run.Redact(failure.Url) };
+        }
         return new ImportResult
         {
             IsComplete = failure is null,
@@ -84,6 +89,8 @@ public sealed class ImportEngine
         public long LinkCount { get; private set; }
         public long Requests => _reader.Requests;
         public IReadOnlyList<string> Warnings => _unresolvedLinks > 0 ? _warnings.Append($"{_unresolvedLinks} link(s) referenced unknown accounts or entitlements and were skipped").ToList() : _warnings;
+
+        public string Redact(string text) => _redactor.RedactText(text);
 
         private void Warn(string w)
         {

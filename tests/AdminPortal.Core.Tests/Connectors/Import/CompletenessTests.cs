@@ -209,3 +209,25 @@ public class CompletenessTests
         Assert.Contains("column 1", r.Failure.Message);
     }
 }
+
+public class FailureRedactionTests
+{
+    [Fact]
+    public async Task Failure_message_does_not_leak_secrets_echoed_by_the_server()
+    {
+        await using var srv = await FixtureServer.StartAsync((ctx, req) =>
+            Fx.Json(ctx, "{\"message\":\"bad token " + req.Header("Authorization") + "\",\"access_token\":\"leak-2\"}", 400));
+        var import = """
+            {"accountParams":{"call":{"c":{"http":{"url":"BASE/u?api_key=qk-77","httpMethod":"GET","httpHeaders":{"Authorization":"${access_token}"}},"listField":"","keyField":"accountID",
+              "colsToPropsMap":{"accountID":"id","name":"n"}}}}}
+            """.Replace("BASE", srv.BaseUrl, StringComparison.Ordinal);
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunImportAsync(Engine.Connection(Engine.StaticToken("Bearer tok-secret-1"), import), new CollectingSink());
+        Assert.Equal(AdminPortal.Core.Connectors.Import.ImportFailureKind.HttpStatus, r.Failure!.Kind);
+        var text = r.Failure.ToString();
+        Assert.DoesNotContain("tok-secret-1", text);
+        Assert.DoesNotContain("leak-2", text);
+        Assert.DoesNotContain("qk-77", text);
+        Assert.Contains("bad token", text);
+    }
+}
