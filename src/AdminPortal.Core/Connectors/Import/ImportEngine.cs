@@ -242,6 +242,7 @@ public sealed class ImportEngine
         // ------------------------------------------------------------------ entitlements
         private async Task EntitlementTypeAsync(EntitlementParams ents, EntitlementTypeParams type, CancellationToken ct)
         {
+            _emittedTypes.Add(type.Name);
             await _sink.OnEntitlementTypeAsync(new ImportedEntitlementType(type.Name, type.Order, type.Labels), ct).ConfigureAwait(false);
             if (!_entities.TryGetValue(type.Name, out var known)) _entities[type.Name] = known = new Dictionary<string, string?>(StringComparer.Ordinal);
             var section = $"entitlementParams.{type.Name}";
@@ -322,6 +323,7 @@ public sealed class ImportEngine
         }
 
         private readonly HashSet<(string, string)> _emittedEnt = new();
+        private readonly HashSet<string> _emittedTypes = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Dictionary<string, string>> _entValueToId = new(StringComparer.Ordinal);
 
         private static bool IsDependent(ImportCall c) => c.DependentCall || c.EntitlementName is not null;
@@ -354,6 +356,8 @@ public sealed class ImportEngine
             foreach (var m in cfg.Accounts?.AcctEntMappings ?? Array.Empty<MembershipMapping>())
             {
                 if (!m.ImportAsEntitlement || !_entities.TryGetValue(m.EntitlementType, out var known)) continue;
+                if (_emittedTypes.Add(m.EntitlementType))
+                    await _sink.OnEntitlementTypeAsync(new ImportedEntitlementType(m.EntitlementType, int.MaxValue, new Dictionary<string, string>()), ct).ConfigureAwait(false);
                 foreach (var kv in known.ToList())
                 {
                     if (!_emittedEnt.Add((m.EntitlementType, kv.Key))) continue;

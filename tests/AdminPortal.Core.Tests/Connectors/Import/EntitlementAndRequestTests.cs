@@ -112,3 +112,43 @@ public class EntitlementAndRequestTests
         Assert.Equal(new[] { TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(3) }, pauses);
     }
 }
+
+public class StreamingTests
+{
+    [Fact]
+    public async Task Records_reach_the_sink_before_the_next_page_is_served()
+    {
+        var sink = new GatedSink();
+        await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
+        {
+            int off = int.Parse(Fx.Query(req, "offset"));
+            if (off == 2)
+            {
+                // the second page is only served after the first page's records were delivered
+                var seen = await Task.WhenAny(sink.FirstAccount.Task, Task.Delay(5000)) == sink.FirstAccount.Task;
+                await Fx.Json(ctx, seen ? """[{"id":"c","n":"c"}]""" : """{"error":"not streamed"}""");
+                return;
+            }
+            await Fx.Json(ctx, off == 0 ? """[{"id":"a","n":"a"},{"id":"b","n":"b"}]""" : "[]");
+        });
+        var import = """
+            {"accountParams":{"call":{"c":{"http":{"url":"BASE/u","httpMethod":"GET"},"listField":"","keyField":"accountID","colsToPropsMap":{"accountID":"id","name":"n"},
+              "pagination":{"offset":{"offsetParam":"offset","batchParam":"limit","batchSize":2}}}}}}
+            """.Replace("BASE", srv.BaseUrl, StringComparison.Ordinal);
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunImportAsync(Engine.Connection(Engine.StaticToken(), import), sink);
+        Assert.True(r.IsComplete, r.Failure?.ToString());
+        Assert.Equal(3, sink.Accounts.Count);
+    }
+
+    private sealed class GatedSink : AdminPortal.Core.Connectors.Import.IImportSink
+    {
+        public TaskCompletionSource FirstAccount { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public List<AdminPortal.Core.Connectors.Import.ImportedAccount> Accounts { get; } = new();
+        public ValueTask OnAccountAsync(AdminPortal.Core.Connectors.Import.ImportedAccount account, CancellationToken ct) { Accounts.Add(account); FirstAccount.TrySetResult(); return ValueTask.CompletedTask; }
+        public ValueTask OnEntitlementTypeAsync(AdminPortal.Core.Connectors.Import.ImportedEntitlementType type, CancellationToken ct) => ValueTask.CompletedTask;
+        public ValueTask OnEntitlementAsync(AdminPortal.Core.Connectors.Import.ImportedEntitlement entitlement, CancellationToken ct) => ValueTask.CompletedTask;
+        public ValueTask OnLinkAsync(AdminPortal.Core.Connectors.Import.ImportedLink link, CancellationToken ct) => ValueTask.CompletedTask;
+        public ValueTask OnProgressAsync(AdminPortal.Core.Connectors.Import.ImportProgress progress, CancellationToken ct) => ValueTask.CompletedTask;
+    }
+}
