@@ -1,0 +1,96 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AdminPortal.Core.Connectors.Import;
+
+public enum AccountImportStatus
+{
+    /// <summary>No status mapping configured; the host keeps its default.</summary>
+    Unknown,
+    Active,
+    Inactive,
+}
+
+/// <summary>An account read from the target. <see cref="Attributes"/> holds every mapped column (case-insensitive keys).</summary>
+public sealed record ImportedAccount(string AccountId, string? Name, IReadOnlyDictionary<string, string?> Attributes, AccountImportStatus Status, string Hash);
+
+/// <summary>An entitlement value of a type.</summary>
+public sealed record ImportedEntitlement(string EntitlementType, string EntitlementId, string? Value, IReadOnlyDictionary<string, string?> Attributes, string Hash);
+
+/// <summary>An entitlement type, in processing order, with its custom-property labels.</summary>
+public sealed record ImportedEntitlementType(string Name, int Order, IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>Account ↔ entitlement membership, keys already resolved to accountID / entitlementID.</summary>
+public sealed record ImportedLink(string AccountId, string EntitlementType, string EntitlementId);
+
+public sealed record ImportProgress(string Phase, string Call, int Page, long RecordsSoFar, string? Url);
+
+/// <summary>Receives the import output as it is produced. Nothing may be applied before
+/// <see cref="ImportResult.IsComplete"/> is known to be true.</summary>
+public interface IImportSink
+{
+    ValueTask OnAccountAsync(ImportedAccount account, CancellationToken ct);
+    ValueTask OnEntitlementTypeAsync(ImportedEntitlementType type, CancellationToken ct);
+    ValueTask OnEntitlementAsync(ImportedEntitlement entitlement, CancellationToken ct);
+    ValueTask OnLinkAsync(ImportedLink link, CancellationToken ct);
+    ValueTask OnProgressAsync(ImportProgress progress, CancellationToken ct);
+}
+
+public enum ImportFailureKind
+{
+    Configuration,
+    Template,
+    Authentication,
+    Transport,
+    HttpStatus,
+    HtmlInsteadOfJson,
+    UnparsableBody,
+    BodyTooLarge,
+    ErrorBody,
+    MissingListField,
+    PaginationLoop,
+    PaginationNotHonoured,
+    TooManyPages,
+}
+
+/// <summary>Why an import is not proven complete: which call, URL and page.</summary>
+public sealed record ImportFailure(ImportFailureKind Kind, string Message, string? Section = null, string? Call = null, string? Url = null, int? Page = null, int? HttpStatus = null)
+{
+    public override string ToString()
+        => $"{Kind}: {Message}" + (Call is null ? "" : $" [call {Section}.{Call}") + (Page is null ? "" : $", page {Page}") + (Url is null ? "" : $", {Url}") + (Call is null ? "" : "]") + (HttpStatus is null ? "" : $" (HTTP {HttpStatus})");
+}
+
+public sealed class ImportFailedException : Exception
+{
+    public ImportFailedException(ImportFailure failure, Exception? inner = null) : base(failure.ToString(), inner) => Failure = failure;
+    public ImportFailure Failure { get; }
+}
+
+/// <summary>Outcome of an import run. <see cref="IsComplete"/> is true only when every call and page succeeded.</summary>
+public sealed record ImportResult
+{
+    public bool IsComplete { get; init; }
+    public ImportFailure? Failure { get; init; }
+    public long AccountCount { get; init; }
+    public IReadOnlyDictionary<string, long> EntitlementCounts { get; init; } = new Dictionary<string, long>();
+    public long LinkCount { get; init; }
+    public long RequestCount { get; init; }
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>doNotChangeIfFailed from the config (informational; the engine always fails closed).</summary>
+    public bool DoNotChangeIfFailed { get; init; }
+}
+
+internal static class RecordHash
+{
+    public static string Compute(IReadOnlyDictionary<string, string?> attributes)
+    {
+        var sb = new StringBuilder();
+        foreach (var kv in attributes.OrderBy(k => k.Key.ToLowerInvariant(), StringComparer.Ordinal))
+        {
+            sb.Append(kv.Key.ToLowerInvariant()).Append('\u001f').Append(kv.Value ?? "\u0000").Append('\u001e');
+        }
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..32];
+    }
+}
