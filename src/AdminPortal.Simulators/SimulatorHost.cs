@@ -14,6 +14,23 @@ namespace AdminPortal.Simulators;
 /// <summary>Starts simulators on Kestrel (127.0.0.1).</summary>
 public static class SimulatorHost
 {
+    /// <summary>Starts all five simulators with the same options (ports basePort … basePort+4, or random ports when 0).</summary>
+    public static async Task<IReadOnlyList<RunningSimulator>> StartAllAsync(SimulatorOptions options, int basePort = 0, CancellationToken ct = default)
+    {
+        var list = new List<RunningSimulator>();
+        try
+        {
+            foreach (var (system, i) in Enum.GetValues<SimulatedSystem>().Select((s, i) => (s, i)))
+                list.Add(await StartAsync(system, options, basePort == 0 ? 0 : basePort + i, ct));
+            return list;
+        }
+        catch
+        {
+            foreach (var s in list) await s.DisposeAsync();
+            throw;
+        }
+    }
+
     public static async Task<RunningSimulator> StartAsync(SimulatedSystem system, SimulatorOptions options, int port = 0, CancellationToken ct = default)
     {
         var opts = options.Clone();
