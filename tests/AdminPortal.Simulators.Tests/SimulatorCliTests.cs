@@ -51,7 +51,6 @@ public sealed class SimulatorCliTests
             using var http = new HttpClient();
             foreach (var sim in sims)
             {
-                http.BaseAddress = null;
                 var state = await (await http.GetAsync(new Uri(sim.BaseUrl, "__admin/state?limit=1"))).ReadJson();
                 Assert.Equal(sim.System.ToString(), (string?)state["system"]);
             }
