@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
 using Newtonsoft.Json;
 
 namespace AdminPortal.Simulators;
@@ -77,17 +78,18 @@ public static class SimulatorCli
             await o.WriteLineAsync("Admin API: GET <base>/__admin/state | POST /__admin/reset | POST /__admin/mutate | POST /__admin/faults | GET /__admin/requests. Ctrl+C to stop.");
             await o.FlushAsync(ct);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                stop.Cancel();
-            };
-            if (output is null) Console.CancelKeyPress += onCancel;
+            // Standalone: Ctrl+C (SIGINT), SIGTERM and SIGQUIT stop the simulators cleanly.
+            var signals = output is not null ? new List<PosixSignalRegistration>() : new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGQUIT }
+                .Select(sig => PosixSignalRegistration.Create(sig, c =>
+                {
+                    c.Cancel = true;
+                    stop.Cancel();
+                })).ToList();
             try { await Task.Delay(Timeout.Infinite, stop.Token); }
             catch (OperationCanceledException) { }
             finally
             {
-                if (output is null) Console.CancelKeyPress -= onCancel;
+                foreach (var r in signals) r.Dispose();
             }
             return 0;
         }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace AdminPortal.Simulators;
@@ -14,6 +15,23 @@ namespace AdminPortal.Simulators;
 /// <summary>Starts simulators on Kestrel (127.0.0.1).</summary>
 public static class SimulatorHost
 {
+    /// <summary>Starts all five simulators with the same options (ports basePort … basePort+4, or random ports when 0).</summary>
+    public static async Task<IReadOnlyList<RunningSimulator>> StartAllAsync(SimulatorOptions options, int basePort = 0, CancellationToken ct = default)
+    {
+        var list = new List<RunningSimulator>();
+        try
+        {
+            foreach (var (system, i) in Enum.GetValues<SimulatedSystem>().Select((s, i) => (s, i)))
+                list.Add(await StartAsync(system, options, basePort == 0 ? 0 : basePort + i, ct));
+            return list;
+        }
+        catch
+        {
+            foreach (var s in list) await s.DisposeAsync();
+            throw;
+        }
+    }
+
     public static async Task<RunningSimulator> StartAsync(SimulatedSystem system, SimulatorOptions options, int port = 0, CancellationToken ct = default)
     {
         var opts = options.Clone();
@@ -46,6 +64,9 @@ public static class SimulatorHost
             k.Limits.MaxRequestBodySize = 32 * 1024 * 1024;
         });
         builder.Services.AddRouting();
+        // An embedded simulator must not install console signal handlers (the default ConsoleLifetime swallows
+        // SIGTERM/SIGINT and would hijack Ctrl+C of the portal or test host); the owner stops it by disposing.
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         var app = builder.Build();
 
         Pipeline.Configure(app, sim);
@@ -56,6 +77,12 @@ public static class SimulatorHost
         sim.BaseUrl = new Uri($"http://127.0.0.1:{uri.Port}/");
         return new RunningSimulator(system, sim, app);
     }
+}
+
+internal sealed class NoSignalLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>A started simulator. Dispose to stop it.</summary>

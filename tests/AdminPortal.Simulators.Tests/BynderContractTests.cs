@@ -73,7 +73,7 @@ public sealed class BynderContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Groups_DefaultLimitTwenty_AndSearchTerm()
+    public async Task GroupsList_DefaultLimitAndSearchTerm_ReturnsTwentyThenFiltered()
     {
         for (var i = 0; i < 20; i++) _sim.State.AddEntitlement("Group", $"Extra {i:D2}");
         var first = await Send(HttpMethod.Get, "/api/groups/list");

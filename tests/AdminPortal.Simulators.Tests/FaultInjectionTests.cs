@@ -3,7 +3,34 @@ using System.Net;
 
 namespace AdminPortal.Simulators.Tests;
 
-public sealed class FaultInjectionTests
+/// <summary>One simulator per system, shared by the fault cases (faults and the request log are cleared per case).</summary>
+public sealed class SharedSimulators : IAsyncLifetime
+{
+    private readonly Dictionary<SimulatedSystem, RunningSimulator> _sims = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public async Task<RunningSimulator> Get(SimulatedSystem system)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (!_sims.TryGetValue(system, out var sim)) _sims[system] = sim = await TestSupport.Start(system, accounts: 10);
+            sim.Faults.Clear();
+            sim.ClearRequests();
+            return sim;
+        }
+        finally { _gate.Release(); }
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var s in _sims.Values) await s.DisposeAsync();
+    }
+}
+
+public sealed class FaultInjectionTests(SharedSimulators shared) : IClassFixture<SharedSimulators>
 {
     public static IEnumerable<object[]> Cases() =>
         from s in Enum.GetValues<SimulatedSystem>()
@@ -14,7 +41,7 @@ public sealed class FaultInjectionTests
     [MemberData(nameof(Cases))]
     public async Task Inject_EachKindOnce_NextCallSucceeds(SimulatedSystem system, FaultKind kind)
     {
-        await using var sim = await TestSupport.Start(system, accounts: 10);
+        var sim = await shared.Get(system);
         using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.Zero }) { BaseAddress = sim.BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
         var rule = sim.Faults.Add(new FaultRule { Kind = kind, PathPattern = Probes.ListPath(sim), Times = 1, Latency = TimeSpan.FromMilliseconds(300), RetryAfterSeconds = 7 });
 

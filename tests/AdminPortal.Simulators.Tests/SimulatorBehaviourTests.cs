@@ -45,7 +45,7 @@ public sealed class SimulatorBehaviourTests
     }
 
     [Fact]
-    public async Task Strict_InContactDeleteWithoutTransferTeam_Answers400()
+    public async Task StrictMode_InContactPackageForms_Answer400()
     {
         await using var sim = await TestSupport.Start(SimulatedSystem.InContact, accounts: 10, o => o.Strict = true);
         using var http = TestSupport.Client(sim);
@@ -60,7 +60,7 @@ public sealed class SimulatorBehaviourTests
     }
 
     [Fact]
-    public async Task Strict_BynderJsonBody_Rejected()
+    public async Task StrictMode_BynderJsonBody_Answers400()
     {
         await using var sim = await TestSupport.Start(SimulatedSystem.Bynder, accounts: 10, o => o.Strict = true);
         using var http = TestSupport.Client(sim);
@@ -86,7 +86,7 @@ public sealed class SimulatorBehaviourTests
     }
 
     [Fact]
-    public async Task TrailingSlashAndSchemeCase_AreTolerated()
+    public async Task Request_TrailingSlashAndLowercaseScheme_AreTolerated()
     {
         await using var sim = await TestSupport.Start(SimulatedSystem.Confluent, accounts: 10);
         using var http = TestSupport.Client(sim);
@@ -97,7 +97,7 @@ public sealed class SimulatorBehaviourTests
     }
 
     [Fact]
-    public async Task ConfluentPageToken_StableWhenAccountsDeletedBetweenPages()
+    public async Task PageToken_AccountDeletedBetweenPages_NextPageNotShifted()
     {
         await using var sim = await TestSupport.Start(SimulatedSystem.Confluent, accounts: 40);
         using var http = TestSupport.Client(sim);

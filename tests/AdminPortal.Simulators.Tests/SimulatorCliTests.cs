@@ -41,6 +41,27 @@ public sealed class SimulatorCliTests
     }
 
     [Fact]
+    public async Task StartAllAsync_FiveSystems_EachServesItsOwnApi()
+    {
+        var sims = await SimulatorHost.StartAllAsync(new SimulatorOptions { Accounts = 10 });
+        try
+        {
+            Assert.Equal(Enum.GetValues<SimulatedSystem>(), sims.Select(s => s.System));
+            Assert.Equal(5, sims.Select(s => s.BaseUrl.Port).Distinct().Count());
+            using var http = new HttpClient();
+            foreach (var sim in sims)
+            {
+                var state = await (await http.GetAsync(new Uri(sim.BaseUrl, "__admin/state?limit=1"))).ReadJson();
+                Assert.Equal(sim.System.ToString(), (string?)state["system"]);
+            }
+        }
+        finally
+        {
+            foreach (var s in sims) await s.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_UnknownSystem_PrintsUsageAndFails()
     {
         var output = new StringWriter();

@@ -41,6 +41,12 @@ internal static class Pipeline
             {
                 await next();
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && !ctx.Response.HasStarted)
+            {
+                // A bug in a handler: answer 500 in the system's shape rather than an empty Kestrel 500.
+                ctx.Response.Clear();
+                await sim.WriteError(ctx, 500, "Simulator error: " + ex.GetType().Name + ": " + ex.Message);
+            }
             finally
             {
                 // 0 = the connection was aborted (connection reset / truncated body faults)
