@@ -4,6 +4,8 @@ using AdminPortal.Web.Features.Audit;
 using AdminPortal.Web.Features.Connections;
 using AdminPortal.Web.Features.Transport;
 using AdminPortal.Web.Features.SecuritySystems;
+using AdminPortal.Web.Features.Imports;
+using AdminPortal.Core.Connectors.Http;
 using AdminPortal.Web.Features.Users;
 using AdminPortal.Web.Infrastructure;
 using AdminPortal.Web.Security;
@@ -55,6 +57,16 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<TransportService>();
         services.AddSingleton<SecuritySystemService>();
+        services.AddSingleton<ImportQueue>();
+        services.AddSingleton<JobProgressNotifier>();
+        services.AddSingleton<ImportService>();
+        services.AddHostedService<ImportRunner>();
+        services.AddSingleton(new ResilienceSettings());
+        // No cookies (sessions must not leak between connections) and no automatic redirects (a redirect
+        // to a login page must fail the read, not be parsed as data).
+        services.AddHttpClient(ImportService.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
+            .AddHttpMessageHandler(sp => new ResilienceHandler(sp.GetRequiredService<ResilienceSettings>()));
         services.AddRadzenComponents();
         services.AddHealthChecks().AddDbContextCheck<AdminPortal.Data.AdminPortalDbContext>();
         return services;

@@ -43,7 +43,19 @@ public sealed record ReconciliationOptions
 
     /// <summary>Remove links that disappeared for still-present accounts when no config says otherwise.</summary>
     public bool DefaultDeleteLinksOfPresentAccounts { get; init; } = true;
+
+    /// <summary>Inactivate entitlements missing from a complete feed when no statusAndThresholdConfig exists (DOMAIN.md rule).</summary>
+    public bool DefaultInactivateEntitlementsNotInFeed { get; init; } = true;
+
+    /// <summary>
+    /// An administrator approved a run stopped by the guard: removals up to these counts pass the guard
+    /// (never an incomplete read). Null means not approved.
+    /// </summary>
+    public ApprovedRemovals? Approved { get; init; }
 }
+
+/// <summary>The removal counts an administrator saw and approved on a run stopped by the threshold guard.</summary>
+public sealed record ApprovedRemovals(int Accounts, int Links, int Entitlements);
 
 public sealed record ReconciliationPlan
 {
@@ -115,7 +127,7 @@ public static class ReconciliationPlanner
             bool present = imported.AccountHashes.ContainsKey(l.AccountId);
             if (present ? deleteLinksOfPresent : (removedAccounts.Contains(l.AccountId) && deleteLinksOfRemoved)) linkRemove.Add(l);
         }
-        var entRemove = config?.InactivateEntsNotInFeed == true
+        var entRemove = config?.InactivateEntsNotInFeed == true || (config is null && options.DefaultInactivateEntitlementsNotInFeed)
             ? existingEntitlements.Where(e => e.IsActive && !imported.EntitlementHashes.ContainsKey(new EntitlementKey(e.EntitlementType, e.EntitlementId)))
                 .Select(e => new EntitlementKey(e.EntitlementType, e.EntitlementId)).ToList()
             : new List<EntitlementKey>();
@@ -160,6 +172,13 @@ public static class ReconciliationPlanner
             status = RemovalPhaseStatus.ThresholdReached;
             blocked = "threshold reached: the target returned zero entitlements while the endpoint has some";
         }
+        if (status == RemovalPhaseStatus.ThresholdReached && options.Approved is { } approved
+            && missingActive.Count <= approved.Accounts && linkRemove.Count <= approved.Links && entRemove.Count <= approved.Entitlements)
+        {
+            status = RemovalPhaseStatus.Allowed;
+            blocked = null;
+        }
+
         bool allowed = status == RemovalPhaseStatus.Allowed;
         return new ReconciliationPlan
         {

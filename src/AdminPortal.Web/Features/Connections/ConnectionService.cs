@@ -129,4 +129,55 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
         await db.SaveChangesAsync(ct);
         return null;
     }
+
+    /// <summary>
+    /// Replaces @@X@@ / @X@ placeholders in every clear attribute (and ConnectionJSON) with the values given
+    /// once per placeholder; values inside JSON strings are JSON-escaped. Returns the placeholders still unfilled.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FillPlaceholdersAsync(string connectionName, IReadOnlyDictionary<string, string> values, string actor, CancellationToken ct = default)
+    {
+        var connection = await GetDecryptedAsync(connectionName, ct) ?? throw new KeyNotFoundException($"No connection named '{connectionName}'.");
+        var missing = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var attribute in connection.Attributes.Where(a => !string.IsNullOrEmpty(a.Value)))
+        {
+            var result = PlaceholderScanner.Substitute(attribute.Value!, values);
+            foreach (var m in result.Missing) missing.Add(m);
+            if (result.Replaced.Count > 0)
+            {
+                var saved = await SaveAttributeAsync(connectionName, attribute.Name, result.Text, actor, "placeholder", ct);
+                if (!saved.Saved) throw new InvalidOperationException(saved.Error);
+            }
+        }
+
+        return missing.ToList();
+    }
+
+    /// <summary>Base URL for relative call URLs and the ordered prefix rewrites ([{"from","to"}]) of a connection.</summary>
+    public async Task<string?> SaveTargetSettingsAsync(string connectionName, string? baseUrl, string? rewritesJson, string actor, CancellationToken ct = default)
+    {
+        if (!string.IsNullOrWhiteSpace(baseUrl) && !Uri.TryCreate(baseUrl, UriKind.Absolute, out _)) return $"Base URL '{baseUrl}' is not an absolute URL.";
+        if (!string.IsNullOrWhiteSpace(rewritesJson))
+        {
+            try
+            {
+                var rows = Newtonsoft.Json.JsonConvert.DeserializeObject<List<Dictionary<string, string>>>(rewritesJson) ?? [];
+                if (rows.Any(r => !r.TryGetValue("from", out var f) || string.IsNullOrWhiteSpace(f) || !r.ContainsKey("to")))
+                    return "URL rewrites: every row needs \"from\" and \"to\".";
+            }
+            catch (Newtonsoft.Json.JsonException e)
+            {
+                return $"URL rewrites are not a JSON array of {{from, to}}: {e.Message}";
+            }
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var connection = await db.Connections.SingleOrDefaultAsync(c => c.Name == connectionName, ct);
+        if (connection is null) return $"No connection named '{connectionName}'.";
+        connection.BaseUrl = string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.Trim();
+        connection.UrlRewritesJson = string.IsNullOrWhiteSpace(rewritesJson) ? null : rewritesJson;
+        connection.UpdatedUtc = clock.GetUtcNow().UtcDateTime;
+        db.AuditEvents.Add(audit.Create(actor, "connection.target", "connection", connectionName, $"baseUrl={connection.BaseUrl} rewrites={connection.UrlRewritesJson}"));
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
 }
