@@ -51,8 +51,21 @@ public class SecuritySystemJourneyTests(BrowserFixture browser)
 
     private static async Task PickAsync(IPage page, string testId, string text)
     {
-        await page.GetByTestId(testId).ClickAsync();
-        await page.Locator(".rz-dropdown-item", new() { HasText = text }).First.ClickAsync();
+        // Radzen keeps every dropdown's item list in the DOM (hidden while closed), so pick the item
+        // of the popup that is open now, and reopen if a re-render closed it before the click landed.
+        var item = page.Locator(".rz-dropdown-item:visible", new() { HasText = text }).First;
+        for (var attempt = 0; ; attempt++)
+        {
+            await page.GetByTestId(testId).ClickAsync();
+            try
+            {
+                await item.ClickAsync(new() { Timeout = 5000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 2)
+            {
+            }
+        }
     }
 
     private static string SharedPackagesFolder()

@@ -107,11 +107,18 @@ public class ReconciliationPlannerTests
     }
 
     [Fact]
-    public void Entitlements_not_in_feed_are_inactivated_only_when_configured()
+    public void Entitlements_not_in_feed_are_inactivated_by_default_or_when_configured()
     {
         var existing = new[] { new ExistingEntitlement("G", "g1", "x", true), new ExistingEntitlement("G", "g2", "y", true) };
         var imported = Snapshot(Same(20), ents: new[] { (new EntitlementKey("G", "g1"), "x2"), (new EntitlementKey("G", "g3"), "z") });
-        var off = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, null);
+        // No statusAndThresholdConfig: DOMAIN.md's rule applies (entitlements an import no longer finds become inactive).
+        var byDefault = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, null);
+        Assert.Equal(new[] { new EntitlementKey("G", "g2") }, byDefault.EntitlementsToInactivate);
+        // A config that does not ask for it keeps them active.
+        var configuredOff = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, new StatusThresholdConfig { AccountThresholdPercent = 10 });
+        Assert.Empty(configuredOff.EntitlementsToInactivate);
+        var off = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, null,
+            new ReconciliationOptions { DefaultInactivateEntitlementsNotInFeed = false });
         Assert.Empty(off.EntitlementsToInactivate);
         Assert.Equal(new[] { new EntitlementKey("G", "g3") }, off.EntitlementsToAdd);
         Assert.Equal(new[] { new EntitlementKey("G", "g1") }, off.EntitlementsToUpdate);
