@@ -21,9 +21,11 @@ public sealed record StatusThresholdConfig
     public bool InactivateAccountsNotInFile { get; init; }
     public string? AccountsNotInImportAction { get; init; }
     public bool CorrelateInactiveAccounts { get; init; }
-    public bool DeleteLinks { get; init; }
-    public bool DeleteAccEntForActiveAccounts { get; init; }
-    public bool InactivateEntsNotInFeed { get; init; }
+    // The three removal switches are null when the config does not mention them: the planner then applies
+    // the portal's defaults (mirror a complete read), instead of reading "absent" as "never remove".
+    public bool? DeleteLinks { get; init; }
+    public bool? DeleteAccEntForActiveAccounts { get; init; }
+    public bool? InactivateEntsNotInFeed { get; init; }
     public int? AccountEntThresholdValue { get; init; }
     public int? EntThresholdValue { get; init; }
 
@@ -60,9 +62,9 @@ public sealed record StatusThresholdConfig
             InactivateAccountsNotInFile = r.Bool(o, "inactivateAccountsNotInFile") ?? false,
             AccountsNotInImportAction = r.String(o, "accountsNotInImportAction"),
             CorrelateInactiveAccounts = r.Bool(o, "correlateInactiveAccounts") ?? false,
-            DeleteLinks = r.Bool(o, "deleteLinks") ?? false,
-            DeleteAccEntForActiveAccounts = r.Bool(o, "deleteAccEntForActiveAccounts") ?? false,
-            InactivateEntsNotInFeed = r.Bool(o, "inactivateEntsNotInFeed") ?? false,
+            DeleteLinks = r.Bool(o, "deleteLinks"),
+            DeleteAccEntForActiveAccounts = r.Bool(o, "deleteAccEntForActiveAccounts"),
+            InactivateEntsNotInFeed = r.Bool(o, "inactivateEntsNotInFeed"),
             AccountEntThresholdValue = r.Int(o, "accountEntThresholdValue"),
             EntThresholdValue = entThreshold,
         };

@@ -127,7 +127,7 @@ public static class ReconciliationPlanner
             bool present = imported.AccountHashes.ContainsKey(l.AccountId);
             if (present ? deleteLinksOfPresent : (removedAccounts.Contains(l.AccountId) && deleteLinksOfRemoved)) linkRemove.Add(l);
         }
-        var entRemove = config?.InactivateEntsNotInFeed == true || (config is null && options.DefaultInactivateEntitlementsNotInFeed)
+        var entRemove = config?.InactivateEntsNotInFeed ?? options.DefaultInactivateEntitlementsNotInFeed
             ? existingEntitlements.Where(e => e.IsActive && !imported.EntitlementHashes.ContainsKey(new EntitlementKey(e.EntitlementType, e.EntitlementId)))
                 .Select(e => new EntitlementKey(e.EntitlementType, e.EntitlementId)).ToList()
             : new List<EntitlementKey>();

@@ -114,8 +114,10 @@ public class ReconciliationPlannerTests
         // No statusAndThresholdConfig: DOMAIN.md's rule applies (entitlements an import no longer finds become inactive).
         var byDefault = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, null);
         Assert.Equal(new[] { new EntitlementKey("G", "g2") }, byDefault.EntitlementsToInactivate);
-        // A config that does not ask for it keeps them active.
-        var configuredOff = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, new StatusThresholdConfig { AccountThresholdPercent = 10 });
+        // A config that does not mention the switch gets the same default; one that turns it off keeps them active.
+        var unmentioned = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, new StatusThresholdConfig { AccountThresholdPercent = 10 });
+        Assert.Equal(new[] { new EntitlementKey("G", "g2") }, unmentioned.EntitlementsToInactivate);
+        var configuredOff = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, new StatusThresholdConfig { AccountThresholdPercent = 10, InactivateEntsNotInFeed = false });
         Assert.Empty(configuredOff.EntitlementsToInactivate);
         var off = ReconciliationPlanner.Plan(Existing(20), existing, Array.Empty<LinkKey>(), imported, null,
             new ReconciliationOptions { DefaultInactivateEntitlementsNotInFeed = false });
