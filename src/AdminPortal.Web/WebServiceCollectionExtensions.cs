@@ -57,6 +57,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<TransportService>();
         services.AddSingleton<SecuritySystemService>();
+        services.AddSingleton<AdminPortal.Web.Features.Simulated.SimulatedApplicationSetup>();
         services.AddSingleton<ImportQueue>();
         services.AddSingleton<JobProgressNotifier>();
         services.AddSingleton<ImportService>();

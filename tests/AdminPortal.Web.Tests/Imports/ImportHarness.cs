@@ -1,9 +1,7 @@
 using AdminPortal.Core.Domain;
 using AdminPortal.Simulators;
-using AdminPortal.Web.Features.Connections;
 using AdminPortal.Web.Features.Imports;
-using AdminPortal.Web.Features.SecuritySystems;
-using AdminPortal.Web.Features.Transport;
+using AdminPortal.Web.Features.Simulated;
 using AdminPortal.Web.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,41 +16,12 @@ public sealed class ImportHarness(PortalFactory factory)
 {
     public T Service<T>() where T : notnull => factory.Services.GetRequiredService<T>();
 
-    public static string PackagePath(string file)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "packages", "saviynt", file);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        throw new FileNotFoundException(file);
-    }
+    public static string PackagePath(string file) =>
+        Path.Combine(SimulatedApplicationSetup.FindPackageFolder(AppContext.BaseDirectory) ?? throw new DirectoryNotFoundException("../shared/packages/saviynt"), file);
 
     /// <summary>Returns the endpoint name.</summary>
-    public async Task<string> SetUpAsync(RunningSimulator sim, string suffix = "")
-    {
-        var profile = PackageConnectionProfiles.For(sim);
-        var transport = Service<TransportService>();
-        var imported = await transport.ImportAsync(await File.ReadAllBytesAsync(PackagePath(profile.PackageFile)), profile.PackageFile,
-            new Dictionary<string, string> { [$"connection/{profile.ConnectionName}"] = "overwrite" }, "tests", "ui");
-        Assert.Equal("succeeded", imported.Status);
-        var connections = Service<ConnectionService>();
-        var saved = await connections.SaveAttributeAsync(profile.ConnectionName, ConnectionAttributeNames.ConnectionJson, profile.ConnectionJson, "tests");
-        Assert.True(saved.Saved, saved.Error);
-        var missing = await connections.FillPlaceholdersAsync(profile.ConnectionName, profile.Placeholders, "tests");
-        Assert.Empty(missing);
-        Assert.Null(await connections.SaveTargetSettingsAsync(profile.ConnectionName, profile.BaseUrl, PackageConnectionProfiles.RewritesJson(profile), "tests"));
-
-        var systems = Service<SecuritySystemService>();
-        var systemName = $"{sim.System}{suffix}";
-        var existing = await systems.GetAsync(systemName);
-        Assert.Empty(await systems.SaveAsync(existing?.Id, new SecuritySystemEdit(systemName, sim.System.ToString(), null, profile.ConnectionName, profile.ConnectionName, false), "tests"));
-        var endpointName = $"{sim.System}{suffix}-ep";
-        var endpoint = await systems.GetEndpointAsync(endpointName);
-        Assert.Empty(await systems.SaveEndpointAsync(endpoint?.Id, new EndpointEdit(endpointName, null, null, systemName, null, null, null, ApproverMode.Manager, null, []), "tests"));
-        return endpointName;
-    }
+    public Task<string> SetUpAsync(RunningSimulator sim, string suffix = "") =>
+        Service<SimulatedApplicationSetup>().SetUpAsync(sim, Path.GetDirectoryName(PackagePath("Confluent.zip"))!, $"{sim.System}{suffix}", $"{sim.System}{suffix}-ep", "tests");
 
     public async Task<JobRun> RunAsync(string endpoint, bool preview = false, TimeSpan? timeout = null)
     {

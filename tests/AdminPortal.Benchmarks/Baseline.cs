@@ -1,0 +1,105 @@
+using System.Net.Http.Headers;
+using Microsoft.Data.Sqlite;
+using Newtonsoft.Json;
+
+namespace AdminPortal.Benchmarks;
+
+/// <summary>
+/// The practical floor of this machine (issue [6/7]): download the same pages the portal downloaded, over
+/// the same loopback HTTP, stream-parse them, and bulk-insert the same rows (accounts, entitlement values,
+/// links) into an empty SQLite file with prepared statements in one transaction. No mapping language,
+/// no staging, no reconciliation — only what any importer must do.
+/// </summary>
+public static class Baseline
+{
+    public sealed record Result(long Accounts, long Entitlements, long Links);
+
+    public static async Task<Result> RunAsync(HttpClient http, string bearerToken, IReadOnlyList<string> urls, string databaseFile, CancellationToken ct = default)
+    {
+        if (File.Exists(databaseFile)) File.Delete(databaseFile);
+        await using var db = new SqliteConnection($"Data Source={databaseFile};Pooling=False");
+        await db.OpenAsync(ct);
+        await Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        await Exec(db, "CREATE TABLE accounts(id INTEGER PRIMARY KEY, account_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, email TEXT, active TEXT);" +
+                       "CREATE TABLE entitlements(id INTEGER PRIMARY KEY, entitlement_id TEXT NOT NULL UNIQUE, description TEXT);" +
+                       "CREATE TABLE links(account_id TEXT NOT NULL, entitlement_id TEXT NOT NULL, PRIMARY KEY(account_id, entitlement_id));");
+        await using var tx = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        var insertAccount = Prepare(db, tx, "INSERT INTO accounts(account_id, name, email, active) VALUES($a, $b, $c, $d)", 4);
+        var insertEntitlement = Prepare(db, tx, "INSERT INTO entitlements(entitlement_id, description) VALUES($a, $b)", 2);
+        var insertLink = Prepare(db, tx, "INSERT OR IGNORE INTO links(account_id, entitlement_id) VALUES($a, $b)", 2);
+        long accounts = 0, entitlements = 0, links = 0;
+
+        foreach (var url in urls)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            response.EnsureSuccessStatusCode();
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            using var reader = new JsonTextReader(new StreamReader(stream)) { DateParseHandling = DateParseHandling.None };
+            bool users = new Uri(url).AbsolutePath.EndsWith("/Users", StringComparison.Ordinal);
+            await foreach (var resource in Resources(reader, ct))
+            {
+                string id = (string?)resource["id"] ?? throw new InvalidDataException("resource without id in " + url);
+                if (users)
+                {
+                    Run(insertAccount, id, (string?)resource["userName"], (string?)resource["emails"]?.First?["value"], (string?)resource["active"]);
+                    accounts++;
+                    foreach (var g in resource["groups"] ?? new Newtonsoft.Json.Linq.JArray())
+                    {
+                        Run(insertLink, id, (string?)g["value"]);
+                        links++;
+                    }
+                }
+                else
+                {
+                    Run(insertEntitlement, id, (string?)resource["description"]);
+                    entitlements++;
+                }
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        return new Result(accounts, entitlements, links);
+    }
+
+    /// <summary>Streams the objects of the page's "Resources" array, one at a time.</summary>
+    private static async IAsyncEnumerable<Newtonsoft.Json.Linq.JObject> Resources(JsonTextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        while (await reader.ReadAsync(ct))
+        {
+            if (reader.TokenType == JsonToken.PropertyName && reader.Depth == 1 && string.Equals((string?)reader.Value, "Resources", StringComparison.OrdinalIgnoreCase))
+            {
+                await reader.ReadAsync(ct); // StartArray
+                while (await reader.ReadAsync(ct) && reader.TokenType == JsonToken.StartObject)
+                {
+                    yield return await Newtonsoft.Json.Linq.JObject.LoadAsync(reader, ct);
+                }
+            }
+        }
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection db, SqliteTransaction tx, string sql, int parameters)
+    {
+        var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var name in new[] { "$a", "$b", "$c", "$d" }.Take(parameters)) cmd.Parameters.Add(new SqliteParameter(name, null));
+        cmd.Prepare();
+        return cmd;
+    }
+
+    private static void Run(SqliteCommand cmd, params string?[] values)
+    {
+        for (var i = 0; i < values.Length; i++) cmd.Parameters[i].Value = (object?)values[i] ?? DBNull.Value;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static async Task Exec(SqliteConnection db, string sql)
+    {
+        await using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using AdminPortal.Core.Domain;
+using AdminPortal.Data;
+using AdminPortal.Simulators;
+using AdminPortal.Web;
+using AdminPortal.Web.Features.Connections;
+using AdminPortal.Web.Features.Imports;
+using AdminPortal.Web.Features.Simulated;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdminPortal.Benchmarks;
+
+/// <summary>One printed figure: a scenario at a size, measured against the baseline of the same run.</summary>
+public sealed record Figure(string Scenario, int Size, double Seconds, double RecordsPerSecond, long PeakWorkingSetBytes, double? Ratio, string RatioTo, string Notes);
+
+/// <summary>
+/// Runs the issue [6/7] scenarios: the SAP BTP package (SCIM-shaped, the real zip, unchanged) against its
+/// simulator seeded with N accounts and 5 links each, through the portal's real import path (engine +
+/// staging + reconciliation + SQLite) hosted in-process; the baseline reads the same pages.
+/// </summary>
+public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
+{
+    public const double LinksPerAccount = 5;
+
+    public static int EntitlementsFor(int accounts) => Math.Max(50, accounts / 200);
+
+    public async Task<List<Figure>> RunAsync(int size, bool includeQueries, CancellationToken ct = default)
+    {
+        var figures = new List<Figure>();
+        var dataDirectory = Directory.CreateTempSubdirectory("adminportal-bench-").FullName;
+        var simOptions = new SimulatorOptions { Seed = 6, Accounts = size, EntitlementsPerType = EntitlementsFor(size), LinksPerAccount = LinksPerAccount, MaxRecordedRequests = 100_000, MaxRecordedBodyChars = 256 };
+        await using var sim = await SimulatorHost.StartAsync(SimulatedSystem.SapBtp, simOptions, ct: ct);
+        var app = await PortalApp.CreateAsync(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--environment=Production",
+            $"--AdminPortal:DataDirectory={dataDirectory}",
+            "--AdminPortal:BootstrapAdminPassword=Bench-Passw0rd!",
+            "--Logging:LogLevel:Default=Warning",
+        ]) ?? throw new InvalidOperationException("the portal ran a command instead of starting");
+        await app.StartAsync(ct);
+        try
+        {
+            var services = app.Services;
+            var endpoint = await services.GetRequiredService<SimulatedApplicationSetup>().SetUpAsync(sim, packageFolder, "bench-sap", "bench-sap-ep", "benchmark", ct);
+            await RaiseThresholdAsync(services, ct);
+
+            // Baseline first on a cold database file, then the portal's full import into an empty endpoint.
+            sim.ClearRequests();
+            var full = await ImportAsync(services, endpoint, ct);
+            var urls = sim.Requests.Where(r => r.Method == "GET" && r.Status == 200).Select(r => new Uri(sim.BaseUrl, r.PathAndQuery).ToString()).ToList();
+            var (baseSeconds, basePeak, baseRows) = await BaselineAsync(sim, urls, Path.Combine(dataDirectory, "baseline.db"), ct);
+            long records = full.Read + baseRows.Links;
+            Require(full.Run.Read >= size, $"the import read {full.Run.Read} of {size} accounts");
+            Require(baseRows.Accounts == size, $"the baseline read {baseRows.Accounts} of {size} accounts");
+            figures.Add(new("baseline: same pages → SQLite", size, baseSeconds, (baseRows.Accounts + baseRows.Links) / baseSeconds, basePeak, 1.0, "baseline",
+                $"{baseRows.Accounts} accounts, {baseRows.Entitlements} entitlements, {baseRows.Links} links, {urls.Count} pages"));
+            figures.Add(new("full import, empty endpoint", size, full.Seconds, records / full.Seconds, full.Peak, full.Seconds / baseSeconds, "baseline",
+                $"read {full.Run.Read}, added {full.Run.Added}"));
+            Print(figures[^2]);
+            Print(figures[^1]);
+
+            var again = await ImportAsync(services, endpoint, ct);
+            Require(again.Run.Added == 0 && again.Run.Changed == 0 && again.Run.Suspended == 0, $"an unchanged re-import changed rows: {Counters(again.Run)}");
+            figures.Add(new("re-import, nothing changed", size, again.Seconds, records / again.Seconds, again.Peak, again.Seconds / full.Seconds, "full import",
+                $"{again.Seconds / baseSeconds:0.00}× baseline; {Counters(again.Run)}"));
+            Print(figures[^1]);
+
+            var churn = Churn(sim, size / 100);
+            var changed = await ImportAsync(services, endpoint, ct);
+            Require(changed.Run.Added == churn.Added && changed.Run.Suspended == churn.Removed, $"churn counts wrong: expected +{churn.Added} -{churn.Removed} ~{churn.Changed}, got {Counters(changed.Run)}");
+            Require(changed.Run.Changed >= churn.Changed, $"churn counts wrong: expected ≥{churn.Changed} changed, got {Counters(changed.Run)}");
+            figures.Add(new("re-import, 1 % added/removed/changed", size, changed.Seconds, records / changed.Seconds, changed.Peak, changed.Seconds / full.Seconds, "full import",
+                $"{changed.Seconds / baseSeconds:0.00}× baseline; {Counters(changed.Run)} (exact)"));
+            Print(figures[^1]);
+
+            if (includeQueries)
+            {
+                foreach (var figure in await GridQueriesAsync(services, endpoint, size, ct))
+                {
+                    figures.Add(figure);
+                    Print(figure);
+                }
+            }
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
+        }
+
+        return figures;
+    }
+
+    private sealed record Measured(JobRun Run, double Seconds, long Peak)
+    {
+        public long Read => Run.Read;
+    }
+
+    private static string Counters(JobRun r) =>
+        $"{r.Status}: read {r.Read}, added {r.Added}, changed {r.Changed}, unchanged {r.Unchanged}, suspended {r.Suspended}, inactivated {r.Inactivated}";
+
+    private static async Task<Measured> ImportAsync(IServiceProvider services, string endpoint, CancellationToken ct)
+    {
+        GC.Collect();
+        await using var memory = MemorySampler.Start();
+        var sw = Stopwatch.StartNew();
+        var id = await services.GetRequiredService<ImportService>().QueueAsync(new ImportRequest(endpoint, "full", false, "benchmark", "benchmark"), ct);
+        var factory = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>();
+        while (true)
+        {
+            await using var db = await factory.CreateDbContextAsync(ct);
+            var run = await db.JobRuns.AsNoTracking().SingleAsync(r => r.Id == id, ct);
+            if (run.Status is not (JobRunStatus.Queued or JobRunStatus.Running))
+            {
+                sw.Stop();
+                Require(run.Status == JobRunStatus.Succeeded, $"import run {id} ended {run.Status}: {run.Error}");
+                return new Measured(run, sw.Elapsed.TotalSeconds, memory.PeakBytes);
+            }
+
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private static async Task<(double Seconds, long Peak, Baseline.Result Rows)> BaselineAsync(RunningSimulator sim, IReadOnlyList<string> urls, string file, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+        GC.Collect();
+        await using var memory = MemorySampler.Start();
+        var sw = Stopwatch.StartNew();
+        var token = await TokenAsync(http, sim, ct);
+        var rows = await Baseline.RunAsync(http, token, urls.Where(u => new Uri(u).AbsolutePath is "/Users" or "/Groups").ToList(), file, ct);
+        sw.Stop();
+        return (sw.Elapsed.TotalSeconds, memory.PeakBytes, rows);
+    }
+
+    private static async Task<string> TokenAsync(HttpClient http, RunningSimulator sim, CancellationToken ct)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, new Uri(sim.BaseUrl, "/oauth/token"))
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
+        };
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(sim.Credentials["client_id"] + ":" + sim.Credentials["client_secret"])));
+        using var resp = await http.SendAsync(req, ct);
+        resp.EnsureSuccessStatusCode();
+        var body = Newtonsoft.Json.Linq.JObject.Parse(await resp.Content.ReadAsStringAsync(ct));
+        return (string)body["access_token"]!;
+    }
+
+    /// <summary>
+    /// The package's accountThresholdValue (2,000) would rightly stop a 1 % churn at 1M accounts; the benchmark
+    /// measures the import, not the guard, so it raises the count on its own copy of the package.
+    /// </summary>
+    private static async Task RaiseThresholdAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var connections = services.GetRequiredService<ConnectionService>();
+        var connection = await connections.GetDecryptedAsync("SAP_Business_Technology_Platform", ct) ?? throw new InvalidOperationException("connection missing");
+        var attribute = connection.Attributes.Single(a => a.Name == ConnectionAttributeNames.ImportAccountEntJson);
+        var raised = attribute.Value!.Replace("\"accountThresholdValue\": 2000", "\"accountThresholdValue\": 1000000", StringComparison.Ordinal);
+        Require(raised != attribute.Value, "the package's accountThresholdValue was not found");
+        var saved = await connections.SaveAttributeAsync(connection.Name, attribute.Name, raised, "benchmark", ct: ct);
+        Require(saved.Saved, "raising the threshold: " + saved.Error);
+    }
+
+    private sealed record ChurnCounts(int Added, int Removed, int Changed);
+
+    /// <summary>1 % added, 1 % removed (active ones, so they are suspended), 1 % renamed.</summary>
+    private static ChurnCounts Churn(RunningSimulator sim, int count)
+    {
+        var state = sim.State;
+        var picked = state.EnumerateAccounts().Where(a => a.Active).Take(count * 2).ToList();
+        for (var i = 0; i < count; i++) state.AddAccount($"bench.added{i}");
+        foreach (var a in picked.Take(count)) state.RemoveAccount(a.Id);
+        foreach (var a in picked.Skip(count)) state.RenameAccount(a.Id, a.Name + ".renamed");
+        return new ChurnCounts(count, count, picked.Count - count);
+    }
+
+    /// <summary>The reviewer grid's queries (filter by status + custom property, sort by name, count, page 1 and 5,000), 50 runs each.</summary>
+    private static async Task<List<Figure>> GridQueriesAsync(IServiceProvider services, string endpointName, int size, CancellationToken ct)
+    {
+        const int pageSize = 20, runs = 50;
+        var factory = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>();
+        int endpointId;
+        await using (var db = await factory.CreateDbContextAsync(ct)) endpointId = (await db.Endpoints.SingleAsync(e => e.Name == endpointName, ct)).Id;
+        var figures = new List<Figure>();
+        foreach (var page in new[] { 1, 5000 })
+        {
+            if ((page - 1) * pageSize >= size) continue;
+            var timings = new List<double>();
+            int rows = 0;
+            for (var i = 0; i < runs; i++)
+            {
+                await using var db = await factory.CreateDbContextAsync(ct);
+                var sw = Stopwatch.StartNew();
+                var query = db.Accounts.AsNoTracking()
+                    .Where(a => a.EndpointId == endpointId && a.Status == AccountStatus.Active && a.CustomProperty11 == "true");
+                var total = await query.CountAsync(ct);
+                var items = await query.OrderBy(a => a.Name).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+                sw.Stop();
+                timings.Add(sw.Elapsed.TotalMilliseconds);
+                rows = items.Count + (total > 0 ? 0 : 0);
+            }
+
+            timings.Sort();
+            var p95 = timings[(int)Math.Ceiling(0.95 * timings.Count) - 1];
+            figures.Add(new($"grid query p95 (status + customproperty11, by name, page {page})", size, p95 / 1000, runs / (timings.Sum() / 1000), MemorySampler.Current(), p95 / 100.0, "100 ms target",
+                $"p50 {timings[timings.Count / 2]:0.0} ms, p95 {p95:0.0} ms, {rows} rows, count included"));
+        }
+
+        return figures;
+    }
+
+    private void Print(Figure f) =>
+        output.WriteLine($"{f.Scenario,-58} n={f.Size,9:N0}  {f.Seconds,9:0.000} s  {f.RecordsPerSecond,12:N0}/s  peak {f.PeakWorkingSetBytes / 1048576.0,7:0} MB  ratio {(f.Ratio is { } r ? r.ToString("0.00") : "-"),6} × {f.RatioTo}  {f.Notes}");
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition) throw new InvalidOperationException("benchmark check failed: " + message);
+    }
+}
