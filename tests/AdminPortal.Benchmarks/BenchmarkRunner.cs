@@ -59,14 +59,14 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
             figures.Add(new("baseline: same pages → SQLite", size, baseSeconds, (baseRows.Accounts + baseRows.Links) / baseSeconds, basePeak, 1.0, "baseline",
                 $"{baseRows.Accounts} accounts, {baseRows.Entitlements} entitlements, {baseRows.Links} links, {urls.Count} pages"));
             figures.Add(new("full import, empty endpoint", size, full.Seconds, records / full.Seconds, full.Peak, full.Seconds / baseSeconds, "baseline",
-                $"read {full.Run.Read}, added {full.Run.Added}"));
+                $"read {full.Run.Read}, added {full.Run.Added}; {Phases(full.Run)}"));
             Print(figures[^2]);
             Print(figures[^1]);
 
             var again = await ImportAsync(services, endpoint, ct);
             Require(again.Run.Added == 0 && again.Run.Changed == 0 && again.Run.Suspended == 0, $"an unchanged re-import changed rows: {Counters(again.Run)}");
             figures.Add(new("re-import, nothing changed", size, again.Seconds, records / again.Seconds, again.Peak, again.Seconds / full.Seconds, "full import",
-                $"{again.Seconds / baseSeconds:0.00}× baseline; {Counters(again.Run)}"));
+                $"{again.Seconds / baseSeconds:0.00}× baseline; {Counters(again.Run)}; {Phases(again.Run)}"));
             Print(figures[^1]);
 
             var churn = Churn(sim, size / 100);
@@ -101,6 +101,11 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
     {
         public long Read => Run.Read;
     }
+
+    /// <summary>Where the time went: the run log's read / plan / apply lines.</summary>
+    private static string Phases(JobRun r) => string.Join("; ", (r.Log ?? "").Split('\n')
+        .Where(l => l.Contains(" request(s), ", StringComparison.Ordinal) || l.Contains("applied in", StringComparison.Ordinal) || l.Contains(" plan (", StringComparison.Ordinal))
+        .Select(l => l.Trim()[9..].Split(':')[0]));
 
     private static string Counters(JobRun r) =>
         $"{r.Status}: read {r.Read}, added {r.Added}, changed {r.Changed}, unchanged {r.Unchanged}, suspended {r.Suspended}, inactivated {r.Inactivated}";

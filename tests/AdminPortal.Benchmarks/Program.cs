@@ -1,46 +1,55 @@
 using System.Globalization;
-using AdminPortal.Benchmarks;
 using AdminPortal.Web.Features.Simulated;
 
-// dotnet run -c Release --project tests/AdminPortal.Benchmarks -- [--sizes 10000,100000,1000000] [--no-queries] [--no-write]
-var sizes = new List<int> { 10_000, 100_000, 1_000_000 };
-bool queries = true, write = true;
-for (var i = 0; i < args.Length; i++)
+namespace AdminPortal.Benchmarks;
+
+/// <summary>The benchmark command (README → "Benchmarks"). A named class, not top-level statements, so the
+/// test project that references this assembly does not see two global <c>Program</c> types.</summary>
+public static class BenchmarkProgram
 {
-    switch (args[i])
+    // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- [--sizes 10000,100000,1000000] [--no-queries] [--no-write]
+    public static async Task<int> Main(string[] args)
     {
-        case "--sizes" when i + 1 < args.Length:
-            sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-            break;
-        case "--no-queries": queries = false; break;
-        case "--no-write": write = false; break;
-        default:
-            Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--no-queries] [--no-write]");
+        var sizes = new List<int> { 10_000, 100_000, 1_000_000 };
+        bool queries = true, write = true;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--sizes" when i + 1 < args.Length:
+                    sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+                    break;
+                case "--no-queries": queries = false; break;
+                case "--no-write": write = false; break;
+                default:
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--no-queries] [--no-write]");
+                    return 2;
+            }
+        }
+
+        var packages = SimulatedApplicationSetup.FindPackageFolder(Environment.CurrentDirectory, AppContext.BaseDirectory);
+        if (packages is null)
+        {
+            Console.Error.WriteLine("../shared/packages/saviynt not found beside the checkout");
             return 2;
+        }
+
+        var root = BenchmarkReport.FindRepositoryRoot(AppContext.BaseDirectory);
+        var runner = new BenchmarkRunner(packages, Console.Out);
+        var figures = new List<Figure>();
+        Console.WriteLine($"AdminPortal benchmarks — {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(System.Diagnostics.Debugger.IsAttached ? "debugger" : "no debugger")}, "
+            + (typeof(BenchmarkRunner).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false).Length > 0 ? "Debug build" : "Release build"));
+        foreach (var size in sizes)
+        {
+            figures.AddRange(await runner.RunAsync(size, queries));
+        }
+
+        if (write && root is not null)
+        {
+            var (csv, md) = BenchmarkReport.Write(root, figures);
+            Console.WriteLine($"wrote {csv} and {md}");
+        }
+
+        return 0;
     }
 }
-
-var packages = SimulatedApplicationSetup.FindPackageFolder(Environment.CurrentDirectory, AppContext.BaseDirectory);
-if (packages is null)
-{
-    Console.Error.WriteLine("../shared/packages/saviynt not found beside the checkout");
-    return 2;
-}
-
-var root = BenchmarkReport.FindRepositoryRoot(AppContext.BaseDirectory);
-var runner = new BenchmarkRunner(packages, Console.Out);
-var figures = new List<Figure>();
-Console.WriteLine($"AdminPortal benchmarks — {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(System.Diagnostics.Debugger.IsAttached ? "debugger" : "no debugger")}, "
-    + (typeof(BenchmarkRunner).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false).Length > 0 ? "Debug build" : "Release build"));
-foreach (var size in sizes)
-{
-    figures.AddRange(await runner.RunAsync(size, queries));
-}
-
-if (write && root is not null)
-{
-    var (csv, md) = BenchmarkReport.Write(root, figures);
-    Console.WriteLine($"wrote {csv} and {md}");
-}
-
-return 0;

@@ -139,7 +139,7 @@ public class ImportService(
             run.Pages = (int)Math.Min(int.MaxValue, result.RequestCount);
             run.Read = sink.Accounts.Count;
             foreach (var warning in result.Warnings.Take(200)) Log("warning: " + warning);
-            Log($"read {sink.Accounts.Count} account(s), {sink.Entitlements.Count} entitlement(s), {sink.Links.Count} link(s) in {result.RequestCount} request(s)");
+            Log($"read {sink.Accounts.Count} account(s), {sink.Entitlements.Count} entitlement(s), {sink.Links.Count} link(s) in {result.RequestCount} request(s), {stopwatch.Elapsed.TotalSeconds:0.0} s");
             if (!result.IsComplete)
             {
                 throw new ImportSetupException($"The read was not complete, nothing was changed: {result.Failure}");
@@ -151,7 +151,8 @@ public class ImportService(
             var options = new ReconciliationOptions { Approved = await ApprovedRemovalsAsync(work, run, ct) };
             var plan = ReconciliationPlanner.Plan(existing.Accounts, existing.Entitlements, existing.Links, sink.Snapshot(true), config, options);
             run.PlanJson = JsonConvert.SerializeObject(Summarize(plan));
-            Log($"plan: +{plan.AccountsToAdd.Count} ~{plan.AccountsToUpdate.Count} ={plan.AccountsUnchanged} suspend {plan.AccountsToSuspend.Count} inactivate {plan.AccountsToInactivate.Count}; entitlements +{plan.EntitlementsToAdd.Count} ~{plan.EntitlementsToUpdate.Count} inactivate {plan.EntitlementsToInactivate.Count}; links +{plan.LinksToAdd.Count} -{plan.LinksToRemove.Count}");
+            var planned = stopwatch.Elapsed;
+            Log($"plan ({planned.TotalSeconds:0.0} s): +{plan.AccountsToAdd.Count} ~{plan.AccountsToUpdate.Count} ={plan.AccountsUnchanged} suspend {plan.AccountsToSuspend.Count} inactivate {plan.AccountsToInactivate.Count}; entitlements +{plan.EntitlementsToAdd.Count} ~{plan.EntitlementsToUpdate.Count} inactivate {plan.EntitlementsToInactivate.Count}; links +{plan.LinksToAdd.Count} -{plan.LinksToRemove.Count}");
 
             if (run.IsPreview)
             {
@@ -169,7 +170,7 @@ public class ImportService(
                 await notifier.PublishAsync(new JobProgress(runId, "applying", run.Pages, sink.Records, 0, stopwatch.Elapsed, null, false));
                 await ApplyAsync(work, endpoint, sink, plan, runId, ct);
                 Finish(run, JobRunStatus.Succeeded, plan, null);
-                Log("applied");
+                Log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s");
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
