@@ -2,6 +2,7 @@ using AdminPortal.Core.Connectors.Auth;
 using AdminPortal.Core.Connectors.Configuration;
 using AdminPortal.Core.Connectors.Http;
 using AdminPortal.Core.Connectors.Import;
+using AdminPortal.Core.Connectors.Provisioning;
 using Newtonsoft.Json.Linq;
 
 namespace AdminPortal.Core.Connectors;
@@ -20,6 +21,12 @@ public sealed class ConnectorEngine
     /// configuration problems: the result says whether the read is proven complete.</summary>
     public Task<ImportResult> RunImportAsync(ConnectorConnection connection, IImportSink sink, CancellationToken ct = default)
         => new ImportEngine(_options).RunAsync(connection, sink, ct);
+
+    /// <summary>Runs one provisioning operation (CreateAccountJSON, AddAccessJSON, …) of <paramref name="connection"/> for
+    /// one task. Never throws for target or configuration problems: the result says what happened. The contract is
+    /// fixed here so the task layer and the engine can be built side by side (issue [5/7]); the engine lands next.</summary>
+    public Task<ProvisioningResult> RunProvisioningAsync(ConnectorConnection connection, ProvisioningRequest request, CancellationToken ct = default)
+        => throw new NotSupportedException("The provisioning engine is not built yet (issue [5/7]).");
 
     /// <summary>Runs the profile's testConnectionParams call, or else its token call, and reports the redacted exchange.
     /// Profile defaults to the only/first profile.</summary>
