@@ -38,7 +38,8 @@ public static class BenchmarkProgram
         var runner = new BenchmarkRunner(packages, Console.Out);
         var figures = new List<Figure>();
         Console.WriteLine($"AdminPortal benchmarks — {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(System.Diagnostics.Debugger.IsAttached ? "debugger" : "no debugger")}, "
-            + (typeof(BenchmarkRunner).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false).Length > 0 ? "Debug build" : "Release build"));
+            + (typeof(BenchmarkRunner).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false)
+                .OfType<System.Diagnostics.DebuggableAttribute>().Any(d => d.IsJITOptimizerDisabled) ? "Debug build" : "Release build"));
         foreach (var size in sizes)
         {
             figures.AddRange(await runner.RunAsync(size, queries));
