@@ -1,4 +1,6 @@
 using AdminPortal.Web.Components;
+using AdminPortal.Web.Features.Demo;
+using Microsoft.Extensions.Options;
 using AdminPortal.Web.Features.Transport;
 using AdminPortal.Web.Infrastructure;
 using AdminPortal.Web.Security;
@@ -16,6 +18,8 @@ public static class PortalApp
     /// <summary>Returns null when the arguments named a maintenance command that has already run.</summary>
     public static async Task<WebApplication?> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // "--demo" on the run command is the switch AdminPortal:Demo:Enabled (README, docs/demo.md).
+        args = [.. args.Select(a => a == "--demo" ? $"--{DemoOptions.Section}:Enabled=true" : a)];
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
@@ -38,6 +42,17 @@ public static class PortalApp
         // Package assets (_content/Radzen.Blazor, _content/BlazorMonaco) in every environment, not only Development.
         builder.WebHost.UseStaticWebAssets();
 
+        var demo = builder.Configuration.GetSection(DemoOptions.Section).Get<DemoOptions>() ?? new DemoOptions();
+        if (demo.Enabled)
+        {
+            // The demo keeps its own database file and gives the administrator the demo password.
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{PortalOptions.Section}:DatabaseFileName"] = demo.DatabaseFileName,
+                [$"{PortalOptions.Section}:BootstrapAdminPassword"] = demo.Password,
+            });
+        }
+
         var portalOptions = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         builder.Services.AddPortalServices(root);
         builder.Services.AddPortalSecurity(portalOptions);
@@ -53,6 +68,22 @@ public static class PortalApp
         await using (var scope = app.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<DatabaseInitializer>().InitializeAsync();
+        }
+
+        if (app.Services.GetRequiredService<IOptions<DemoOptions>>().Value.Enabled)
+        {
+            try
+            {
+                var packages = await app.Services.GetRequiredService<DemoMode>().StartAsync();
+                Console.WriteLine($"AdminPortal DEMO: {packages.Count} simulated applications ready; demo people and their password are shown on the sign-in page.");
+            }
+            catch (DemoRefusedException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                Environment.ExitCode = 2;
+                await app.DisposeAsync();
+                return null;
+            }
         }
 
         if (!app.Environment.IsDevelopment() && !app.Environment.IsEnvironment("Testing"))

@@ -58,6 +58,10 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<TransportService>();
         services.AddSingleton<SecuritySystemService>();
         services.AddSingleton<AdminPortal.Web.Features.Simulated.SimulatedApplicationSetup>();
+        // Demo mode (docs/demo.md): simulators in-process, demo people and packages.
+        services.AddOptions<AdminPortal.Web.Features.Demo.DemoOptions>().BindConfiguration(AdminPortal.Web.Features.Demo.DemoOptions.Section);
+        services.AddSingleton<AdminPortal.Web.Features.Demo.DemoEnvironment>();
+        services.AddSingleton<AdminPortal.Web.Features.Demo.DemoMode>();
         services.AddSingleton<ImportQueue>();
         services.AddSingleton<JobProgressNotifier>();
         services.AddSingleton<ImportService>();

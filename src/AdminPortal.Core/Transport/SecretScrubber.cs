@@ -11,6 +11,10 @@ public sealed record ScrubbedSecret(string Key, string Placeholder);
 public sealed record ScrubResult(string Text, IReadOnlyList<ScrubbedSecret> Secrets)
 {
     public bool Changed => Secrets.Count > 0;
+
+    /// <summary>Placeholder token (<c>@@NAME@@</c>) → the value it replaced. Only for callers that put the values back
+    /// in the same process (demo set-up writes a package without secrets, then fills its placeholders); never persist it.</summary>
+    public IReadOnlyDictionary<string, string> ValuesByPlaceholder { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -93,7 +97,10 @@ public static partial class SecretScrubber
             return new ScrubResult(text ?? "", []);
         var state = new State();
         var result = ScrubJson(text, state, 0);
-        return new ScrubResult(result, state.Secrets);
+        return new ScrubResult(result, state.Secrets)
+        {
+            ValuesByPlaceholder = state.ValueByName.ToDictionary(kv => $"@@{kv.Key}@@", kv => kv.Value, StringComparer.Ordinal),
+        };
     }
 
     private sealed class State

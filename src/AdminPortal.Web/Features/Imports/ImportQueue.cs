@@ -11,8 +11,17 @@ public sealed class ImportQueue
 {
     private readonly Channel<long> channel = Channel.CreateUnbounded<long>();
     private readonly ConcurrentDictionary<long, CancellationTokenSource> running = new();
+    private readonly ConcurrentDictionary<long, byte> enqueuedHere = new();
 
-    public void Enqueue(long runId) => channel.Writer.TryWrite(runId);
+    public void Enqueue(long runId)
+    {
+        enqueuedHere[runId] = 0;
+        channel.Writer.TryWrite(runId);
+    }
+
+    /// <summary>Runs this process queued and has not finished: not orphans, even when queued before the runner started
+    /// (demo mode queues its first imports during start-up).</summary>
+    public IReadOnlyCollection<long> EnqueuedHere => [.. enqueuedHere.Keys];
 
     public ChannelReader<long> Reader => channel.Reader;
 
@@ -25,6 +34,7 @@ public sealed class ImportQueue
 
     public void Untrack(long runId)
     {
+        enqueuedHere.TryRemove(runId, out _);
         if (running.TryRemove(runId, out var cts)) cts.Dispose();
     }
 
@@ -72,7 +82,8 @@ public sealed class ImportRunner(ImportQueue queue, IServiceScopeFactory scopes,
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = clock.GetUtcNow().UtcDateTime;
-            await db.JobRuns.Where(r => r.Kind == JobKind.ApplicationDataImport && (r.Status == JobRunStatus.Running || r.Status == JobRunStatus.Queued))
+            var ours = queue.EnqueuedHere;
+            await db.JobRuns.Where(r => r.Kind == JobKind.ApplicationDataImport && (r.Status == JobRunStatus.Running || r.Status == JobRunStatus.Queued) && !ours.Contains(r.Id))
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, JobRunStatus.Failed)
                     .SetProperty(r => r.FinishedUtc, now)
                     .SetProperty(r => r.Error, "The portal stopped while this run was queued or running (no heartbeat); nothing was applied."), ct);

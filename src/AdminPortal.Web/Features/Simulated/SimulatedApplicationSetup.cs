@@ -26,10 +26,7 @@ public sealed class SimulatedApplicationSetup(TransportService transport, Connec
 
         var saved = await connections.SaveAttributeAsync(profile.ConnectionName, ConnectionAttributeNames.ConnectionJson, profile.ConnectionJson, actor, ct: ct);
         Require(saved.Saved, $"saving ConnectionJSON of {profile.ConnectionName}: {saved.Error}");
-        var missing = await connections.FillPlaceholdersAsync(profile.ConnectionName, profile.Placeholders, actor, ct);
-        Require(missing.Count == 0, $"placeholders still unfilled in {profile.ConnectionName}: {string.Join(", ", missing)}");
-        var targetError = await connections.SaveTargetSettingsAsync(profile.ConnectionName, profile.BaseUrl, PackageConnectionProfiles.RewritesJson(profile), actor, ct);
-        Require(targetError is null, $"saving base URL and rewrites of {profile.ConnectionName}: {targetError}");
+        await PointAtSimulatorAsync(profile, profile.Placeholders, actor, ct);
 
         var existing = await systems.GetAsync(systemName, ct);
         var systemErrors = await systems.SaveAsync(existing?.Id, new SecuritySystemEdit(systemName, sim.System.ToString(), null, profile.ConnectionName, profile.ConnectionName, false), actor, ct);
@@ -38,6 +35,15 @@ public sealed class SimulatedApplicationSetup(TransportService transport, Connec
         var endpointErrors = await systems.SaveEndpointAsync(endpoint?.Id, new EndpointEdit(endpointName, null, null, systemName, null, null, null, ApproverMode.Manager, null, []), actor, ct);
         Require(endpointErrors.Count == 0, $"saving endpoint {endpointName}: {string.Join("; ", endpointErrors.Values)}");
         return endpointName;
+    }
+
+    /// <summary>Fills the connection's placeholders and sets the base URL and URL rewrites that point it at the simulator.</summary>
+    public async Task PointAtSimulatorAsync(PackageConnectionProfile profile, IReadOnlyDictionary<string, string> placeholders, string actor, CancellationToken ct = default)
+    {
+        var missing = await connections.FillPlaceholdersAsync(profile.ConnectionName, placeholders, actor, ct);
+        Require(missing.Count == 0, $"placeholders still unfilled in {profile.ConnectionName}: {string.Join(", ", missing)}");
+        var targetError = await connections.SaveTargetSettingsAsync(profile.ConnectionName, profile.BaseUrl, PackageConnectionProfiles.RewritesJson(profile), actor, ct);
+        Require(targetError is null, $"saving base URL and rewrites of {profile.ConnectionName}: {targetError}");
     }
 
     /// <summary>The folder of the five real packages: ../shared/packages/saviynt beside the checkout, found by walking up.</summary>
@@ -55,7 +61,7 @@ public sealed class SimulatedApplicationSetup(TransportService transport, Connec
         return null;
     }
 
-    private static void Require(bool condition, string step)
+    internal static void Require(bool condition, string step)
     {
         if (!condition) throw new InvalidOperationException("Simulated application set-up failed: " + step);
     }

@@ -1,0 +1,88 @@
+using AdminPortal.Core.Domain;
+using AdminPortal.Data;
+using AdminPortal.Web.Features.Demo;
+using AdminPortal.Web.Tests.Infrastructure;
+using AdminPortal.Web.Tests.Users;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdminPortal.Web.Tests.Demo;
+
+/// <summary>The portal started with AdminPortal:Demo:Enabled (what <c>--demo</c> sets) on an empty data directory.</summary>
+public sealed class DemoPortalFactory : WebApplicationFactory<Program>
+{
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("adminportal-demo-test-").FullName;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("AdminPortal:DataDirectory", DataDirectory);
+        builder.UseSetting("AdminPortal:Demo:Enabled", "true");
+        builder.UseSetting("AdminPortal:Demo:Accounts", "12");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+}
+
+public class DemoModeTests
+{
+    [Fact]
+    public async Task DemoMode_EmptyDatabase_SetsUpFiveApplicationsAndImportsEachSimulatorsAccounts()
+    {
+        await using var factory = new DemoPortalFactory();
+        var services = factory.Services;
+        var environment = services.GetRequiredService<DemoEnvironment>();
+        Assert.Equal(5, environment.Simulators.Count);
+
+        await using var db = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>().CreateDbContext();
+        Assert.Equal(DemoPeople.All.Select(p => p.Username).Order(), (await db.Users.Select(u => u.Username).ToListAsync()).Order());
+        Assert.Equal("mark.manager", (await db.Users.Include(u => u.Manager).SingleAsync(u => u.Username == "alice.requester")).Manager?.Username);
+        Assert.Equal("true", (await db.GlobalSettings.SingleAsync(s => s.Key == GlobalSettingKeys.InstantProvisioningTasks)).Value);
+        var systems = await db.SecuritySystems.Include(s => s.ImportConnection).ToListAsync();
+        Assert.Equal(5, systems.Count);
+        Assert.All(systems, s => Assert.True(s.InstantProvisioning && s.ImportConnection is not null));
+        // The portal wrote the packages: every connection came in through Transport with its secrets as placeholders, then filled.
+        Assert.Equal(5, await db.TransportImports.CountAsync());
+        Assert.False(await db.Connections.AnyAsync(c => c.ConnectionJsonNeedsEntry));
+
+        // The first imports were queued at start-up; each brings in exactly the simulator's accounts.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (await db.JobRuns.AnyAsync(r => r.Status == JobRunStatus.Queued || r.Status == JobRunStatus.Running) && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
+        var runs = await db.JobRuns.AsNoTracking().ToListAsync();
+        Assert.Equal(5, runs.Count);
+        Assert.All(runs, r => Assert.True(r.Status == JobRunStatus.Succeeded, $"run {r.Id}: {r.Status} {r.Error}"));
+        foreach (var sim in environment.Simulators)
+        {
+            var endpoint = $"demo-{sim.System.ToString().ToLowerInvariant()}";
+            var imported = await db.Accounts.Where(a => a.Endpoint!.Name == endpoint).Select(a => a.AccountId).ToListAsync();
+            // Bynder lists disabled users only with includeInActive, which its package does not send.
+            var expected = sim.State.EnumerateAccounts().Where(a => sim.System != AdminPortal.Simulators.SimulatedSystem.Bynder || a.Active).Select(a => a.Id).ToList();
+            Assert.Equal(expected.Order(), imported.Order());
+        }
+    }
+
+    [Fact]
+    public async Task DemoMode_DatabaseWithOtherUsers_RefusesAndWritesNothing()
+    {
+        // A real (non-demo) portal database: the bootstrap administrator plus a user someone created.
+        await using var portal = new PortalFactory();
+        await UserSeeding.AddUserAsync(portal, "real.person", "Real-Passw0rd!", SavRoles.EndUser);
+        var demo = ActivatorUtilities.CreateInstance<DemoMode>(portal.Services);
+
+        var refused = await Assert.ThrowsAsync<DemoRefusedException>(() => demo.StartAsync());
+
+        Assert.Contains("real.person", refused.Message);
+        await using var db = portal.CreateDbContext();
+        Assert.False(await db.GlobalSettings.AnyAsync(s => s.Key == DemoMode.MarkerKey));
+        Assert.False(await db.Users.AnyAsync(u => u.Username == "alice.requester"));
+        Assert.Empty(portal.Services.GetRequiredService<DemoEnvironment>().Simulators);
+    }
+}
