@@ -148,6 +148,22 @@ public class PackageProvisioningTests
         Assert.DoesNotContain(rig.Sim.State.GetMembershipsOf(id), m => m.EntitlementId == team.Id);
     }
 
+    [Fact]
+    public async Task InContact_StrictCreateWithoutTeam_IsReportedAsFailure_AndNothingIsCreated()
+    {
+        // strict mode answers the package's create (no teamId/profileId/timeZone) with 206 and a per-item error
+        await using var rig = await Rig.StartAsync(SimulatedSystem.InContact, o => o.Strict = true);
+        var before = rig.Sim.State.AccountCount;
+        var r = await rig.RunAsync(ProvisioningTaskType.CreateAccount, User(("firstname", "A"), ("lastname", "B"), ("email", "ab@example.com"), ("username", "ab@example.com")));
+        Assert.False(r.Success);
+        Assert.False(r.Retryable);
+        Assert.True(r.AnyCallSent);
+        Assert.Null(r.AccountId);
+        Assert.Contains("Missing required field(s)", r.Error, StringComparison.Ordinal);
+        Assert.Equal("CreateAccountJSON call1: HTTP 206 POST /agents (response criteria)", r.ErrorSignature);
+        Assert.Equal(before, rig.Sim.State.AccountCount);
+    }
+
     // ------------------------------------------------------------------ Signal Sciences
 
     [Fact]

@@ -292,6 +292,16 @@ public sealed class ProvisioningEngine
                 if (string.IsNullOrEmpty(accountId))
                 {
                     accountId = null;
+                    // a create whose new id cannot be read leaves an account the portal cannot manage: fail closed
+                    // (not retryable: the target may already hold the account, a retry could duplicate it)
+                    if (_r.Operation == Domain.ProvisioningTaskType.CreateAccount)
+                    {
+                        return new Outcome
+                        {
+                            Error = $"{_attr}: every call met its success criteria but accountIdPath '{idPath}' found no value in the responses; the account may exist on the target without a known id",
+                            ErrorSignature = $"{_attr}: accountIdPath found no value",
+                        };
+                    }
                     _warnings.Add($"accountIdPath '{idPath}' found no value in the responses");
                 }
             }

@@ -286,6 +286,22 @@ public class ProvisioningEngineTests
     }
 
     [Fact]
+    public async Task CreateWhoseIdCannotBeRead_FailsWithoutRetry_OtherOperationsOnlyWarn()
+    {
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """{"result":"queued"}""", 201));
+        var json = Prov.Calls("\"accountIdPath\":\"call1.message.id\"", Prov.Call("call1", "POST", "BASE/users", "{}"));
+        var (engine, _, _) = Engine.Create();
+        var create = await engine.RunProvisioningAsync(Prov.Connection(srv, null, ("CreateAccountJSON", json)), Prov.Request(ProvisioningTaskType.CreateAccount));
+        Assert.False(create.Success, create.AccountId + " | " + string.Join(";", create.Warnings) + " | " + JsonConvert.SerializeObject(create.Calls));
+        Assert.False(create.Retryable);
+        Assert.True(create.AnyCallSent);
+        Assert.Equal("CreateAccountJSON: accountIdPath found no value", create.ErrorSignature);
+        var enable = await engine.RunProvisioningAsync(Prov.Connection(srv, null, ("EnableAccountJSON", json)), Prov.Request(ProvisioningTaskType.EnableAccount));
+        Assert.True(enable.Success, enable.Error);
+        Assert.Contains(enable.Warnings, w => w.Contains("accountIdPath", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Http200WithErrorBody_FailsTheTask_AndStopsTheChain()
     {
         await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """{"agentResults":[{"success":false,"error":"Invalid team"}]}"""));
