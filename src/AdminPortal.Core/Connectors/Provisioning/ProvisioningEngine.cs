@@ -63,7 +63,7 @@ public sealed class ProvisioningEngine
         private readonly string _attr;
         private readonly List<string> _warnings = new();
         private readonly List<ProvisioningCallOutcome> _outcomes = new();
-        private volatile bool _anySent;
+        private bool _anySent;
 
         public Run(ConnectorEngineOptions o, SecretRedactor redactor, ConnectorConnection c, ProvisioningRequest r)
         {
@@ -155,26 +155,31 @@ public sealed class ProvisioningEngine
                     if (call.CallListPath is not null) callBindings = new Bindings(bindings).Set("childresponse", element);
                     var purpose = $"{_attr}.{call.Name}" + (call.CallListPath is null ? "" : $" element {n}/{elements.Count}");
                     HttpCallResult result;
+                    bool handedToHttp = false;
                     try
                     {
                         result = await session.ExecuteAsync(b =>
                         {
                             var req = RequestBuilder.Prepare(call.Http, b, _o.JsonEscapeBodyValues, _o.ExpressionLimits, profileBaseUrl: session.Profile.BaseUrl);
-                            _anySent = true;
+                            handedToHttp = true;
                             return req;
                         }, callBindings, purpose, ct).ConfigureAwait(false);
                     }
                     catch (ExpressionException ex)
                     {
+                        if (handedToHttp) _anySent = true; // a retry after a token refresh failed to render; the first attempt went out
                         return TemplateError(call, "request template (url, httpMethod, httpHeaders or httpParams)", ex);
                     }
                     catch (AuthException ex)
                     {
+                        if (handedToHttp) _anySent = true;
                         return AuthError(call, ex);
                     }
+                    // an unusable URL (relative without a base URL, malformed) never leaves the portal
+                    if (handedToHttp && !IsInvalidRequest(result)) _anySent = true;
                     executed++;
                     registry.Register(call.Name, result);
-                    var failure = Judge(call, result, session.BindingsFor(callBindings));
+                    var failure = Judge(call, result, session.BindingsFor(callBindings), session);
                     if (failure is not null) return failure;
                 }
             }
@@ -184,10 +189,21 @@ public sealed class ProvisioningEngine
 
         // ---------------------------------------------------------------- judging
 
-        private Outcome? Judge(ProvisioningCall call, HttpCallResult r, IBindingContext b)
+        private static bool IsInvalidRequest(HttpCallResult r) => r.TransportError is InvalidOperationException or UriFormatException;
+
+        private Outcome? Judge(ProvisioningCall call, HttpCallResult r, IBindingContext b, AuthSession session)
         {
             var path = ProvisioningFailures.PathTemplate(call.Http.Url);
             string where = $"{_attr} call '{call.Name}'";
+            if (IsInvalidRequest(r))
+            {
+                Record(call, null, false, "invalid request");
+                return new Outcome
+                {
+                    Error = $"{where}: the request could not be sent: {r.TransportError!.Message} — {r.Method} {r.Url}",
+                    ErrorSignature = $"{_attr} {call.Name}: invalid request {r.Method} {path}",
+                };
+            }
             if (r.TransportError is { } te)
             {
                 Record(call, null, false, "transport error");
@@ -224,6 +240,7 @@ public sealed class ProvisioningEngine
                     return null;
                 }
                 problem = verdict.Reason;
+                if (status is 401 or 403 && session.IsAuthFailure(r)) problem += " (authentication still failing after token refresh)";
             }
             Record(call, status, false, problem);
             var body = r.BodySnippet();

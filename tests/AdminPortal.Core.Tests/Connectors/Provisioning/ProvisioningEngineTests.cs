@@ -373,6 +373,27 @@ public class ProvisioningEngineTests
     }
 
     [Fact]
+    public async Task RelativeUrlWithoutBaseUrl_IsNotRetryable_AndNothingIsSent()
+    {
+        await using var srv = await Echo();
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunProvisioningAsync(Prov.Connection(srv, null, ("RemoveAccountJSON", Prov.Calls("", Prov.Call("call1", "DELETE", "/api/v4/users/${account.accountID}")))),
+            Prov.Request(ProvisioningTaskType.RemoveAccount, account: Prov.Map(("accountID", "u1"))));
+        Assert.False(r.Success);
+        Assert.False(r.Retryable);
+        Assert.False(r.AnyCallSent);
+        Assert.Contains("no base URL", r.Error, StringComparison.Ordinal);
+        Assert.Equal("RemoveAccountJSON call1: invalid request DELETE /api/v4/users/{}", r.ErrorSignature);
+
+        // with the engine's BaseUrl the same JSON works
+        var (withBase, _, _) = Engine.Create(baseUrl: srv.BaseUrl);
+        var ok = await withBase.RunProvisioningAsync(Prov.Connection(srv, null, ("RemoveAccountJSON", Prov.Calls("", Prov.Call("call1", "DELETE", "/api/v4/users/${account.accountID}")))),
+            Prov.Request(ProvisioningTaskType.RemoveAccount, account: Prov.Map(("accountID", "u1"))));
+        Assert.True(ok.Success, ok.Error);
+        Assert.Equal("/api/v4/users/u1", srv.Requests.Single().PathAndQuery);
+    }
+
+    [Fact]
     public async Task BadTemplate_FailsWithTheExpressionAndPosition_BeforeAnythingIsSent()
     {
         await using var srv = await Echo();
@@ -455,6 +476,28 @@ public class ProvisioningEngineTests
         var all = JsonConvert.SerializeObject(r.Exchanges);
         Assert.DoesNotContain("fresh-1", all);
         Assert.DoesNotContain("cs-very-secret", all);
+    }
+
+    [Fact]
+    public async Task StillUnauthorisedAfterRefresh_FailsWithoutRetry_AndSaysSo()
+    {
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Path(req) == "/token"
+            ? Fx.Json(ctx, """{"access_token":"t"}""")
+            : Fx.Json(ctx, """{"error":"forbidden"}""", 401));
+        var profile = new JObject
+        {
+            ["authType"] = "oauth2", ["url"] = srv.BaseUrl + "/token", ["httpMethod"] = "POST", ["httpParams"] = new JObject(),
+            ["retryFailureStatusCode"] = new JArray(401), ["maxRefreshTryCount"] = 2, ["tokenResponsePath"] = "access_token", ["tokenType"] = "Bearer", ["accessToken"] = "Bearer old",
+        };
+        var conn = new JObject { ["authentications"] = new JObject { ["acctAuth"] = profile } }.ToString();
+        var (engine, _, written) = Engine.Create();
+        var r = await engine.RunProvisioningAsync(Prov.Connection(srv, conn, ("EnableAccountJSON", Prov.Calls("", Prov.Call("call1", "PUT", "BASE/users/1")))), Prov.Request(ProvisioningTaskType.EnableAccount));
+        Assert.False(r.Success);
+        Assert.False(r.Retryable);
+        Assert.True(r.AnyCallSent);
+        Assert.Contains("authentication still failing after token refresh", r.Error, StringComparison.Ordinal);
+        Assert.Equal(5, srv.Requests.Count); // call, token, call, token, call
+        Assert.Equal(2, written.Count);
     }
 
     [Fact]
