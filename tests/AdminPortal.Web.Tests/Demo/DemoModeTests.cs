@@ -67,6 +67,19 @@ public class DemoModeTests
             var expected = sim.State.EnumerateAccounts().Where(a => sim.System != AdminPortal.Simulators.SimulatedSystem.Bynder || a.Active).Select(a => a.Id).ToList();
             Assert.Equal(expected.Order(), imported.Order());
         }
+
+        // The demo's own Confluent package also reads role bindings: environment memberships arrive as links.
+        var confluent = environment.Simulators.Single(s => s.System == AdminPortal.Simulators.SimulatedSystem.Confluent);
+        var expectedLinks = confluent.State.GetMemberships("environment")
+            .Select(m => (m.AccountId, $"crn://confluent.cloud/organization={confluent.State.GetEntitlements("organization")[0].Id}/environment={m.EntitlementId}"))
+            .Distinct().Order().ToList();
+        var links = await (from l in db.AccountEntitlements
+                           join a in db.Accounts on l.AccountId equals a.Id
+                           join v in db.EntitlementValues on l.EntitlementValueId equals v.Id
+                           where a.Endpoint!.Name == "demo-confluent"
+                           select new { a.AccountId, v.EntitlementId }).ToListAsync();
+        Assert.NotEmpty(expectedLinks);
+        Assert.Equal(expectedLinks, links.Select(l => (l.AccountId, l.EntitlementId)).Distinct().Order().ToList());
     }
 
     [Fact]

@@ -47,6 +47,11 @@ public static class DemoPackageBuilder
         var scrubbed = SecretScrubber.Scrub(profile.ConnectionJson);
         var values = new Dictionary<string, string>(scrubbed.ValuesByPlaceholder, StringComparer.Ordinal);
         foreach (var kv in profile.Placeholders) values[kv.Key] = kv.Value;
+        if (sim.System == SimulatedSystem.Confluent)
+        {
+            // The demo package reads role bindings, which the API lists per organization (crn_pattern is required).
+            values["@ORGANIZATION_ID@"] = sim.State.GetEntitlements("organization").First().Id;
+        }
 
         var attributes = new List<KeyValuePair<string, string?>> { new(ConnectionAttributeNames.ConnectionJson, scrubbed.Text) };
         attributes.AddRange(template.Attributes.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
