@@ -44,6 +44,20 @@ public static partial class SecretMasker
         return (masked, count);
     }
 
+    /// <summary>The secret values of a text (decoded, scheme prefix removed), e.g. to register them with a redactor.</summary>
+    public static IReadOnlyList<string> SecretValues(string? text)
+    {
+        var values = new List<string>();
+        if (text is null) return values;
+        Transform(text, "$", site =>
+        {
+            var m = SchemeRegex().Match(site.Value);
+            values.Add(m.Success ? m.Groups[2].Value : site.Value);
+            return null;
+        });
+        return values;
+    }
+
     /// <summary>Puts stored secrets back where <paramref name="edited"/> still shows the mask.</summary>
     public static MaskMergeResult MergeBack(string attributeName, string? edited, string? stored)
     {
