@@ -320,7 +320,8 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
     }
 
     /// <summary>Base URL for relative call URLs and the ordered prefix rewrites ([{"from","to"}]) of a connection.</summary>
-    public async Task<string?> SaveTargetSettingsAsync(string connectionName, string? baseUrl, string? rewritesJson, string actor, CancellationToken ct = default)
+    /// <summary>Null when the base URL is absolute (or empty) and the rewrites are a JSON array of {from, to}; else why not.</summary>
+    public static string? ValidateTargetSettings(string? baseUrl, string? rewritesJson)
     {
         if (!string.IsNullOrWhiteSpace(baseUrl) && !Uri.TryCreate(baseUrl, UriKind.Absolute, out _)) return $"Base URL '{baseUrl}' is not an absolute URL.";
         if (!string.IsNullOrWhiteSpace(rewritesJson))
@@ -337,6 +338,12 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
             }
         }
 
+        return null;
+    }
+
+    public async Task<string?> SaveTargetSettingsAsync(string connectionName, string? baseUrl, string? rewritesJson, string actor, CancellationToken ct = default)
+    {
+        if (ValidateTargetSettings(baseUrl, rewritesJson) is { } invalid) return invalid;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var connection = await db.Connections.SingleOrDefaultAsync(c => c.Name == connectionName, ct);
         if (connection is null) return $"No connection named '{connectionName}'.";
