@@ -79,6 +79,15 @@ public class ExpressionPlayground(IDbContextFactory<AdminPortalDbContext> dbFact
         }
     }
 
+    /// <summary>Usernames for the playground's user picker (first <paramref name="take"/> matching <paramref name="filter"/>).</summary>
+    public async Task<List<string>> UsernamesAsync(string? filter, int take = 50, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.Users.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(filter)) query = query.Where(u => u.Username.Contains(filter.Trim()));
+        return await query.OrderBy(u => u.Username).Select(u => u.Username).Take(take).ToListAsync(ct);
+    }
+
     /// <summary>Parses the JSON text of a pasted record; the error names line and position.</summary>
     public static (JToken? Record, string? Error) ParseRecord(string? text)
     {
