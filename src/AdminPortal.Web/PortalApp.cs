@@ -101,6 +101,7 @@ public static class PortalApp
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapTransportEndpoints();
+        AdminPortal.Web.Features.Connections.ConnectionEndpoints.MapConnectionEndpoints(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

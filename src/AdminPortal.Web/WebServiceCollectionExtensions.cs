@@ -72,6 +72,10 @@ public static class WebServiceCollectionExtensions
         services.AddHttpClient(ImportService.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
             .AddHttpMessageHandler(sp => new ResilienceHandler(sp.GetRequiredService<ResilienceSettings>()));
+        // Connections (Admin → Connections, /api/connections, /api/expressions): engine construction shared with imports.
+        services.AddSingleton<ConnectorEngineFactory>();
+        services.AddSingleton<ConnectionTester>();
+        services.AddSingleton<ExpressionPlayground>();
         services.AddRadzenComponents();
         services.AddHealthChecks().AddDbContextCheck<AdminPortal.Data.AdminPortalDbContext>();
         return services;

@@ -11,6 +11,7 @@ public static class MenuRegistry
 {
     public static readonly IReadOnlyList<MenuItem> Admin =
     [
+        new("Connections", "cable", "admin/connections", Policies.Admin),
         new("Transport", "local_shipping", "admin/transport", Policies.Admin),
         new("Security Systems", "dns", "admin/security-systems", Policies.Admin),
         new("Endpoints", "hub", "admin/endpoints", Policies.Admin),

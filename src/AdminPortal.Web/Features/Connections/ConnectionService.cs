@@ -1,3 +1,4 @@
+using AdminPortal.Core.Connectors.Configuration;
 using AdminPortal.Core.Domain;
 using AdminPortal.Core.Transport;
 using AdminPortal.Data;
@@ -9,6 +10,9 @@ namespace AdminPortal.Web.Features.Connections;
 public sealed record ConnectionSummary(int Id, string Name, string? Description, string ConnectionType, bool ConnectionJsonNeedsEntry, int PlaceholderCount, DateTime UpdatedUtc);
 
 public sealed record AttributeSaveResult(bool Saved, string? Error);
+
+/// <summary>The editable fields of a connection other than its JSON attributes.</summary>
+public sealed record ConnectionDetails(string Name, string? Description, string ConnectionType = "REST", string? DefaultSavRole = null, string? EmailTemplate = null);
 
 /// <summary>Connections and their JSON attributes: read (decrypted), save with validation and history, delete.</summary>
 public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory, AttributeProtector protector, AuditService audit, TimeProvider clock)
@@ -115,6 +119,169 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
         return versions;
     }
 
+    public const int MaxNameLength = 100;
+
+    /// <summary>Field name → message for invalid details; empty when valid.</summary>
+    public static Dictionary<string, string> ValidateDetails(ConnectionDetails d)
+    {
+        var errors = new Dictionary<string, string>();
+        var name = d.Name?.Trim() ?? "";
+        if (name.Length == 0) errors["Name"] = "Name is required.";
+        else if (name.Length > MaxNameLength) errors["Name"] = $"Name is longer than {MaxNameLength} characters.";
+        else if (name.IndexOfAny(['/', '\\', '?', '#']) >= 0 || name.Any(char.IsControl)) errors["Name"] = "Name may not contain / \\ ? # or control characters.";
+        if (string.IsNullOrWhiteSpace(d.ConnectionType)) errors["ConnectionType"] = "Connection type is required.";
+        if (d.Description?.Length > 2000) errors["Description"] = "Description is longer than 2000 characters.";
+        if (!string.IsNullOrWhiteSpace(d.DefaultSavRole) && !SavRoles.IsKnown(d.DefaultSavRole.Trim())) errors["DefaultSavRole"] = $"'{d.DefaultSavRole}' is not one of {string.Join(", ", SavRoles.All)}.";
+        return errors;
+    }
+
+    /// <summary>Creates an empty connection (no attributes yet). Field errors when refused.</summary>
+    public async Task<Dictionary<string, string>> CreateAsync(ConnectionDetails d, string actor, CancellationToken ct = default)
+    {
+        var errors = ValidateDetails(d);
+        if (errors.Count > 0) return errors;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var name = d.Name.Trim();
+        if (await db.Connections.AnyAsync(c => c.Name == name, ct)) return new() { ["Name"] = $"A connection named '{name}' exists already." };
+        var now = clock.GetUtcNow().UtcDateTime;
+        db.Connections.Add(new Connection
+        {
+            Name = name,
+            Description = Blank(d.Description),
+            ConnectionType = d.ConnectionType.Trim(),
+            DefaultSavRole = Blank(d.DefaultSavRole),
+            EmailTemplate = Blank(d.EmailTemplate),
+            CreatedUtc = now,
+            UpdatedUtc = now,
+        });
+        db.AuditEvents.Add(audit.Create(actor, "connection.create", "connection", name, $"type={d.ConnectionType}"));
+        await db.SaveChangesAsync(ct);
+        return errors;
+    }
+
+    /// <summary>Saves name (rename), description, type, default SAV role and e-mail template.</summary>
+    public async Task<Dictionary<string, string>> UpdateDetailsAsync(string currentName, ConnectionDetails d, string actor, CancellationToken ct = default)
+    {
+        var errors = ValidateDetails(d);
+        if (errors.Count > 0) return errors;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var connection = await db.Connections.SingleOrDefaultAsync(c => c.Name == currentName, ct);
+        if (connection is null) return new() { ["Name"] = $"No connection named '{currentName}'." };
+        var name = d.Name.Trim();
+        if (name != connection.Name && await db.Connections.AnyAsync(c => c.Name == name, ct)) return new() { ["Name"] = $"A connection named '{name}' exists already." };
+        var changes = new List<string>();
+        void Track(string field, string? before, string? after)
+        {
+            if (before != after) changes.Add($"{field}: '{before}' → '{after}'");
+        }
+
+        Track("name", connection.Name, name);
+        Track("description", connection.Description, Blank(d.Description));
+        Track("type", connection.ConnectionType, d.ConnectionType.Trim());
+        Track("defaultSavRole", connection.DefaultSavRole, Blank(d.DefaultSavRole));
+        Track("emailTemplate", connection.EmailTemplate, Blank(d.EmailTemplate));
+        if (changes.Count == 0) return errors;
+        connection.Name = name;
+        connection.Description = Blank(d.Description);
+        connection.ConnectionType = d.ConnectionType.Trim();
+        connection.DefaultSavRole = Blank(d.DefaultSavRole);
+        connection.EmailTemplate = Blank(d.EmailTemplate);
+        connection.UpdatedUtc = clock.GetUtcNow().UtcDateTime;
+        db.AuditEvents.Add(audit.Create(actor, "connection.update", "connection", currentName, string.Join("; ", changes)));
+        await db.SaveChangesAsync(ct);
+        return errors;
+    }
+
+    /// <summary>Copies a connection with every attribute (and its target settings) under a new name; null or the reason it was refused.</summary>
+    public async Task<string?> CloneAsync(string sourceName, string newName, string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var source = await db.Connections.AsNoTracking().Include(c => c.Attributes).SingleOrDefaultAsync(c => c.Name == sourceName, ct);
+        if (source is null) return $"No connection named '{sourceName}'.";
+        var details = new ConnectionDetails(newName, source.Description, source.ConnectionType, source.DefaultSavRole, source.EmailTemplate);
+        if (ValidateDetails(details).Values.FirstOrDefault() is { } invalid) return invalid;
+        var name = newName.Trim();
+        if (await db.Connections.AnyAsync(c => c.Name == name, ct)) return $"A connection named '{name}' exists already.";
+        var now = clock.GetUtcNow().UtcDateTime;
+        var clone = new Connection
+        {
+            Name = name,
+            Description = source.Description,
+            ConnectionType = source.ConnectionType,
+            DefaultSavRole = source.DefaultSavRole,
+            EmailTemplate = source.EmailTemplate,
+            BaseUrl = source.BaseUrl,
+            UrlRewritesJson = source.UrlRewritesJson,
+            PackageFieldsJson = source.PackageFieldsJson,
+            ConnectionJsonNeedsEntry = source.ConnectionJsonNeedsEntry,
+            CreatedUtc = now,
+            UpdatedUtc = now,
+            Attributes = source.Attributes.Select(a => new ConnectionAttribute
+            {
+                Name = a.Name, Value = a.Value, IsEncrypted = a.IsEncrypted, FormData = a.FormData,
+                CredentialSaveStatus = a.CredentialSaveStatus, SortOrder = a.SortOrder, UpdatedUtc = now,
+            }).ToList(),
+        };
+        db.Connections.Add(clone);
+        await db.SaveChangesAsync(ct);
+        db.ConnectionAttributeVersions.AddRange(clone.Attributes.Select(a => new ConnectionAttributeVersion
+        {
+            ConnectionId = clone.Id, AttributeName = a.Name, Value = a.Value, IsEncrypted = a.IsEncrypted, SavedUtc = now, SavedBy = actor, Source = "clone",
+        }));
+        db.AuditEvents.Add(audit.Create(actor, "connection.clone", "connection", name, $"cloned from {sourceName}"));
+        await db.SaveChangesAsync(ct);
+        return null;
+    }
+
+    /// <summary>Everything that must hold before an edited attribute is stored: the text parses (attribute, line,
+    /// position) and every string body meant as JSON (httpParams) parses once its ${...} are filled.</summary>
+    public static IReadOnlyList<string> ValidateForSave(string attributeName, string? text)
+    {
+        if (ValidateJson(attributeName, text) is { } error) return [error];
+        return EmbeddedJsonCheck.Check(attributeName, text).Select(p => p.Message).ToList();
+    }
+
+    /// <summary>
+    /// Saves an attribute as edited on the page or sent to the API: validated, and values still showing the secret
+    /// mask replaced by the stored secrets at the same place (ADR-010). Nothing is written when refused.
+    /// </summary>
+    public async Task<AttributeSaveResult> SaveEditedAttributeAsync(string connectionName, string attributeName, string? text, string actor, string source = "edit", CancellationToken ct = default)
+    {
+        var connection = await GetDecryptedAsync(connectionName, ct);
+        if (connection is null) return new AttributeSaveResult(false, $"No connection named '{connectionName}'.");
+        var existing = connection.Attribute(attributeName);
+        if (existing is null && !ConnectionAttributeNames.All.Contains(attributeName, StringComparer.Ordinal))
+            return new AttributeSaveResult(false, $"'{attributeName}' is not a connection attribute (REST-CONNECTOR §1.1: {string.Join(", ", ConnectionAttributeNames.All)}).");
+        attributeName = existing?.Name ?? attributeName;
+        var errors = ValidateForSave(attributeName, text);
+        if (errors.Count > 0) return new AttributeSaveResult(false, string.Join(Environment.NewLine, errors));
+        if (SecretMasker.ContainsMask(text))
+        {
+            var merged = SecretMasker.MergeBack(attributeName, text, existing?.Value);
+            if (!merged.Succeeded) return new AttributeSaveResult(false, string.Join(Environment.NewLine, merged.Errors));
+            text = merged.Text;
+        }
+
+        return await SaveAttributeAsync(connectionName, attributeName, text, actor, source, ct);
+    }
+
+    /// <summary>The clear value of one attribute, for an administrator who clicked Reveal; audited with who, when and which attribute.</summary>
+    public async Task<string?> RevealAsync(string connectionName, string attributeName, string actor, CancellationToken ct = default)
+    {
+        var connection = await GetDecryptedAsync(connectionName, ct) ?? throw new KeyNotFoundException($"No connection named '{connectionName}'.");
+        var value = connection.Attribute(attributeName)?.Value;
+        await audit.WriteAsync(actor, "connection.secret.reveal", "connection", connectionName, $"{attributeName}: {SecretMasker.MaskSecrets(value).Count} secret value(s) shown", ct);
+        return value;
+    }
+
+    public async Task<List<string>> EmailTemplateNamesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.EmailTemplates.AsNoTracking().OrderBy(t => t.Name).Select(t => t.Name).ToListAsync(ct);
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
     /// <summary>Deletes a connection unless a security system uses it.</summary>
     public async Task<string?> DeleteAsync(string name, string actor, CancellationToken ct = default)
     {
@@ -153,7 +320,8 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
     }
 
     /// <summary>Base URL for relative call URLs and the ordered prefix rewrites ([{"from","to"}]) of a connection.</summary>
-    public async Task<string?> SaveTargetSettingsAsync(string connectionName, string? baseUrl, string? rewritesJson, string actor, CancellationToken ct = default)
+    /// <summary>Null when the base URL is absolute (or empty) and the rewrites are a JSON array of {from, to}; else why not.</summary>
+    public static string? ValidateTargetSettings(string? baseUrl, string? rewritesJson)
     {
         if (!string.IsNullOrWhiteSpace(baseUrl) && !Uri.TryCreate(baseUrl, UriKind.Absolute, out _)) return $"Base URL '{baseUrl}' is not an absolute URL.";
         if (!string.IsNullOrWhiteSpace(rewritesJson))
@@ -170,6 +338,12 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
             }
         }
 
+        return null;
+    }
+
+    public async Task<string?> SaveTargetSettingsAsync(string connectionName, string? baseUrl, string? rewritesJson, string actor, CancellationToken ct = default)
+    {
+        if (ValidateTargetSettings(baseUrl, rewritesJson) is { } invalid) return invalid;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var connection = await db.Connections.SingleOrDefaultAsync(c => c.Name == connectionName, ct);
         if (connection is null) return $"No connection named '{connectionName}'.";

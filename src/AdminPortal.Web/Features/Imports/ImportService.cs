@@ -34,15 +34,14 @@ public sealed record PlanSummary(
 /// </summary>
 public class ImportService(
     IDbContextFactory<AdminPortalDbContext> dbFactory,
-    IHttpClientFactory httpClientFactory,
-    AttributeProtector protector,
+    ConnectorEngineFactory engines,
     JobProgressNotifier notifier,
     ImportQueue queue,
     AuditService audit,
     TimeProvider clock,
     ILogger<ImportService> logger)
 {
-    public const string HttpClientName = "connectors";
+    public const string HttpClientName = ConnectorEngineFactory.HttpClientName;
     public const int MaxRecordedExchanges = 5000;
 
     /// <summary>Creates a queued run; the runner executes runs one after another (so two never overlap).</summary>
@@ -106,20 +105,12 @@ public class ImportService(
                              ?? throw new ImportSetupException($"Security system '{endpoint.SecuritySystem?.Name}' has no connection for import.");
             if (connection.ConnectionJsonNeedsEntry)
                 throw new ImportSetupException($"Connection '{connection.Name}': ConnectionJSON needs to be entered (the package carried another tenant's ciphertext).");
-            var attributes = connection.Attributes.ToDictionary(a => a.Name, a => protector.Read(a), StringComparer.OrdinalIgnoreCase);
-            var connector = ConnectorConnection.FromAttributes(attributes, TemplateVariables(attributes), connection.Name);
+            var attributes = engines.DecryptAttributes(connection);
+            var connector = ConnectorEngineFactory.Parse(connection.Name, attributes);
             if (connector.Import is null) throw new ImportSetupException($"Connection '{connection.Name}' has no ImportAccountEntJSON.");
             Log($"endpoint {endpoint.Name}, connection {connection.Name}, mode {run.Mode}{(run.IsPreview ? " (preview)" : "")}");
 
-            var engine = new ConnectorEngine(new ConnectorEngineOptions
-            {
-                HttpClientFactory = () => httpClientFactory.CreateClient(HttpClientName),
-                BaseUrl = connection.BaseUrl,
-                UrlRewrites = ParseRewrites(connection.UrlRewritesJson),
-                Recorder = recorder,
-                OnTokensRefreshed = (update, token) => WriteBackTokensAsync(connection.Id, update, token),
-                TimeProvider = clock,
-            });
+            var engine = engines.Create(connection, attributes, recorder);
 
             var lastBeat = Stopwatch.StartNew();
             var sink = new StagingSink(async (progress, records) =>
@@ -394,40 +385,6 @@ public class ImportService(
             return value is not null && lookup.TryGetValue(value, out var id) ? id : null;
         };
     }
-
-    private async Task WriteBackTokensAsync(int connectionId, TokenUpdate update, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var attribute = await db.ConnectionAttributes.SingleOrDefaultAsync(a => a.ConnectionId == connectionId && a.Name == ConnectionAttributeNames.ConnectionJson, ct);
-        if (attribute is null || protector.Read(attribute) is not { } text || JToken.Parse(text) is not JObject root) return;
-        var profile = root["authentications"]?[update.ProfileName] as JObject;
-        if (profile is null) return;
-        if (update.AccessToken is not null) profile["accessToken"] = update.AccessToken;
-        if (update.RefreshToken is not null) profile["refreshToken"] = update.RefreshToken;
-        protector.Store(attribute, root.ToString(Formatting.Indented));
-        attribute.UpdatedUtc = clock.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
-    }
-
-    private static IReadOnlyDictionary<string, string>? TemplateVariables(Dictionary<string, string?> attributes)
-    {
-        if (!attributes.TryGetValue(ConnectionAttributeNames.AobConnectionTemplateVariables, out var text) || string.IsNullOrWhiteSpace(text)) return null;
-        try
-        {
-            return JsonConvert.DeserializeObject<Dictionary<string, string>>(text);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    public static IReadOnlyList<UrlRewrite> ParseRewrites(string? json) =>
-        string.IsNullOrWhiteSpace(json)
-            ? []
-            : JsonConvert.DeserializeObject<List<UrlRewriteRow>>(json)!.Where(r => !string.IsNullOrWhiteSpace(r.From)).Select(r => new UrlRewrite(r.From!, r.To ?? "")).ToList();
-
-    public sealed record UrlRewriteRow(string? From, string? To);
 
     private static DomainExchange ToEntity(EngineExchange x, long runId, int sequence) => new()
     {

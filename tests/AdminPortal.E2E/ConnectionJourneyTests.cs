@@ -1,0 +1,93 @@
+using AdminPortal.Core.Domain;
+using AdminPortal.E2E.Infrastructure;
+using AdminPortal.E2E.Pages;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Newtonsoft.Json.Linq;
+using static Microsoft.Playwright.Assertions;
+
+namespace AdminPortal.E2E;
+
+[Collection(BrowserCollection.Name)]
+public class ConnectionJourneyTests(BrowserFixture browser)
+{
+    private static string PackagePath(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "packages", "saviynt", name + ".zip");
+            if (File.Exists(candidate)) return candidate;
+        }
+
+        throw new FileNotFoundException($"{name}.zip not found in ../shared/packages/saviynt");
+    }
+
+    private async Task<IPage> SignedInWithPackageAsync(string zip)
+    {
+        var page = await browser.NewPageAsync();
+        await new LoginPage(page).SignInAsync("admin", PortalServer.AdminPassword);
+        var transport = new TransportPage(page);
+        await transport.OpenAsync();
+        await transport.UploadAsync(PackagePath(zip));
+        await Expect(transport.PreviewTable.Locator("tbody tr")).ToHaveCountAsync(1);
+        await transport.ImportAsync();
+        return page;
+    }
+
+    [Fact]
+    public async Task ImportedPackage_ConnectionPage_ShowsAttributesInMonacoAndFlagsConnectionJson()
+    {
+        var page = await SignedInWithPackageAsync("Signal_Sciences");
+
+        await page.GotoAsync("/admin/connections");
+        await LoginPage.WaitForCircuitAsync(page);
+        await Expect(page.GetByTestId("needs-entry-Signal_Sciences")).ToBeVisibleAsync();
+        await page.GetByTestId("connections-grid").GetByRole(AriaRole.Link, new() { Name = "Signal_Sciences", Exact = true }).ClickAsync();
+
+        var connection = new ConnectionPage(page);
+        await Expect(page.GetByTestId("connection-title")).ToHaveTextAsync("Signal_Sciences");
+        await Expect(connection.NeedsEntryBanner).ToContainTextAsync("ConnectionJSON needs entry");
+        await Expect(page.GetByTestId("selected-attribute")).ToHaveTextAsync(ConnectionAttributeNames.ConnectionJson);
+        await connection.SelectAttributeAsync(ConnectionAttributeNames.ImportAccountEntJson);
+        await Expect(connection.EditorLines).ToContainTextAsync("accountParams");
+        await Expect(connection.SyntaxErrorMarkers).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task SyntaxError_MarkedInlineAndSaveRefused_ThenFixedSavedAndHistoryShowsTheDiff()
+    {
+        var page = await SignedInWithPackageAsync("Bynder");
+        var connection = new ConnectionPage(page);
+        await connection.OpenAsync("bynder");
+        await connection.SelectAttributeAsync(ConnectionAttributeNames.CreateAccountJson);
+        await Expect(connection.EditorLines).ToContainTextAsync("accountIdPath");
+
+        // A property without the comma that must follow it.
+        await connection.InsertAfterOpeningBraceAsync("\"dateFormat\": \"yyyy-MM-dd\"");
+        await Expect(connection.SyntaxErrorMarkers.First).ToBeVisibleAsync();
+        await connection.ClickSaveAsync();
+        await Expect(connection.SaveError).ToContainTextAsync("CreateAccountJSON:");
+        await Expect(connection.SaveError).ToContainTextAsync("line 2");
+        var services = browser.Portal.Services.GetRequiredService<AdminPortal.Web.Features.Connections.ConnectionService>();
+        Assert.DoesNotContain("dateFormat", (await services.GetDecryptedAsync("bynder"))!.Attribute(ConnectionAttributeNames.CreateAccountJson)!.Value);
+
+        await connection.DiscardEditsAsync();
+        await Expect(connection.EditorLines).Not.ToContainTextAsync("dateFormat");
+        await connection.InsertAfterOpeningBraceAsync("\"dateFormat\": \"yyyy-MM-dd\",");
+        await Expect(connection.SyntaxErrorMarkers).ToHaveCountAsync(0);
+        await connection.ClickSaveAsync();
+        await connection.ConfirmSaveAsync();
+
+        var saved = (await services.GetDecryptedAsync("bynder"))!.Attribute(ConnectionAttributeNames.CreateAccountJson)!.Value!;
+        Assert.Equal("yyyy-MM-dd", (string?)JObject.Parse(saved)["dateFormat"]);
+        await Expect(connection.History.Locator("tbody tr").First).ToContainTextAsync("edit");
+        await connection.ShowNewestVersionDiffAsync();
+        await Expect(connection.HistoryDiff.Locator(".modified-in-monaco-diff-editor, .line-insert, .char-insert").First).ToBeAttachedAsync();
+        await Expect(connection.HistoryDiff).ToContainTextAsync("dateFormat");
+        // Tall enough to show the editor, the history and its diff in one picture.
+        await page.SetViewportSizeAsync(1360, 1500);
+        await Expect(page.Locator(".rz-notification-item")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await Screenshots.SaveAsync(page, "06-connection-editor");
+    }
+}
