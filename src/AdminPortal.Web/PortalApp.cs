@@ -1,4 +1,6 @@
 using AdminPortal.Web.Components;
+using AdminPortal.Web.Features.Api;
+using AdminPortal.Web.Features.Repository;
 using AdminPortal.Web.Features.Transport;
 using AdminPortal.Web.Infrastructure;
 using AdminPortal.Web.Security;
@@ -70,6 +72,8 @@ public static class PortalApp
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapTransportEndpoints();
+        app.MapRepositoryEndpoints();
+        app.MapManagementApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
