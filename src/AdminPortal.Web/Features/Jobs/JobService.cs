@@ -143,13 +143,15 @@ public class JobService(
     public async Task<List<RunRow>> RecentRunsAsync(int take = 50, string? endpoint = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await Rows(db, endpoint).OrderByDescending(r => r.Id).Take(take).ToListAsync(ct);
+        var runs = db.JobRuns.AsNoTracking().Where(r => r.Kind == JobKind.ApplicationDataImport);
+        if (endpoint is not null) runs = runs.Where(r => db.Endpoints.Any(e => e.Id == r.EndpointId && e.Name == endpoint));
+        return await Rows(db, runs.OrderByDescending(r => r.Id).Take(take)).ToListAsync(ct);
     }
 
     public async Task<RunRow?> GetRunAsync(long runId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await Rows(db, null).SingleOrDefaultAsync(r => r.Id == runId, ct);
+        return await Rows(db, db.JobRuns.AsNoTracking().Where(r => r.Id == runId)).SingleOrDefaultAsync(ct);
     }
 
     /// <summary>The run with its log and plan (the run detail page).</summary>
@@ -196,12 +198,8 @@ public class JobService(
         return await db.HttpExchanges.AsNoTracking().SingleOrDefaultAsync(x => x.Id == exchangeId && x.JobRunId == runId, ct);
     }
 
-    private static IQueryable<RunRow> Rows(AdminPortalDbContext db, string? endpoint)
-    {
-        var runs = db.JobRuns.AsNoTracking().Where(r => r.Kind == JobKind.ApplicationDataImport);
-        if (endpoint is not null) runs = runs.Where(r => db.Endpoints.Any(e => e.Id == r.EndpointId && e.Name == endpoint));
-        return runs.Select(r => new RunRow(r.Id, r.JobId, db.Endpoints.Where(e => e.Id == r.EndpointId).Select(e => e.Name).FirstOrDefault(), r.Mode, r.IsPreview,
+    private static IQueryable<RunRow> Rows(AdminPortalDbContext db, IQueryable<JobRun> runs) =>
+        runs.Select(r => new RunRow(r.Id, r.JobId, db.Endpoints.Where(e => e.Id == r.EndpointId).Select(e => e.Name).FirstOrDefault(), r.Mode, r.IsPreview,
             r.Status, r.Trigger, r.RequestedBy, r.QueuedUtc, r.StartedUtc, r.FinishedUtc, r.Phase, r.Read, r.Added, r.Changed, r.Unchanged, r.Suspended,
             r.Inactivated, r.Failed, r.Error));
-    }
 }
