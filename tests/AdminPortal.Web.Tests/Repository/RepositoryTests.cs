@@ -44,7 +44,8 @@ public class RepositoryTests(PortalFactory factory) : IClassFixture<PortalFactor
                   "name": "userName~#~char",
                   "customproperty2": "emails.value~#~char",
                   "customproperty10": "origin~#~char",
-                  "customproperty1": "#CONST#${response.x}~#~char"
+                  "customproperty1": "#CONST#${response.x}~#~char",
+                  "customproperty31": "STORE#ACC#ENT#MAPPINGINFO~#~char"
                 }
               }
             }
@@ -55,7 +56,7 @@ public class RepositoryTests(PortalFactory factory) : IClassFixture<PortalFactor
         var labels = RepositoryService.AccountColumnLabels(json);
 
         Assert.Equal(["CustomProperty1", "CustomProperty2", "CustomProperty10"], labels.Keys);
-        Assert.Equal("value", labels["CustomProperty2"]);
+        Assert.Equal("emails.value", labels["CustomProperty2"]);
         Assert.Equal("origin", labels["CustomProperty10"]);
         Assert.Equal("customproperty1", labels["CustomProperty1"]);
         Assert.Empty(RepositoryService.AccountColumnLabels("{ not json"));

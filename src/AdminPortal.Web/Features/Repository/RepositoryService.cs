@@ -67,7 +67,8 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
         foreach (var mapping in config.Accounts?.Calls.SelectMany(c => c.Columns) ?? [])
         {
             var index = CustomIndex(mapping.Column);
-            if (index is < 1 or > Account.CustomPropertyCount) continue;
+            // Membership bookkeeping (STORE#ACC#ENT#MAPPINGINFO) is the import's, not a property people read.
+            if (index is < 1 or > Account.CustomPropertyCount || mapping.StoresAcctEntMapping || mapping.StoresEntMapping) continue;
             var column = $"CustomProperty{index}";
             labels.TryAdd(column, Label(mapping));
         }
@@ -93,10 +94,11 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
 
     private static string Label(ColumnMapping mapping)
     {
-        if (mapping.IsConst || mapping.IsTemplate || mapping.StoresAcctEntMapping || mapping.StoresEntMapping) return mapping.Column;
+        if (mapping.IsConst || mapping.IsTemplate) return mapping.Column;
         var source = mapping.Source.Trim();
-        var last = source.Split('.', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? source;
-        return last.Length is > 0 and <= 60 ? last : mapping.Column;
+        if (source.Length is > 0 and <= 40) return source;
+        var last = source.Split('.', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+        return last.Length is > 0 and <= 40 ? last : mapping.Column;
     }
 
     private static int CustomIndex(string column)
