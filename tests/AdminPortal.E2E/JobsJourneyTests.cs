@@ -74,4 +74,32 @@ public partial class JobsJourneyTests(BrowserFixture browser)
         await Expect(page.GetByTestId("account-actions")).ToBeAttachedAsync();
         await Screenshots.SaveAsync(page, "14-account-detail");
     }
+
+    [Fact]
+    public async Task CreateJob_InvalidCronIsRefused_ValidCronIsScheduled()
+    {
+        // Arrange: an endpoint to schedule (no simulator needed: nothing runs before 03:00 UTC)
+        await using var sim = await SimulatorHost.StartAsync(SimulatedSystem.Confluent, new SimulatorOptions { Seed = 52, Accounts = 5 });
+        var packages = SimulatedApplicationSetup.FindPackageFolder(AppContext.BaseDirectory) ?? throw new DirectoryNotFoundException("../shared/packages/saviynt");
+        var endpoint = await browser.Portal.Services.GetRequiredService<SimulatedApplicationSetup>().SetUpAsync(sim, packages, "confluent-jobs", "confluent-jobs-ep", "admin");
+        var page = await browser.NewPageAsync();
+        await new LoginPage(page).SignInAsync("admin", PortalServer.AdminPassword);
+        await new JobsPage(page).OpenAsync();
+
+        // Act: a job with a cron Quartz rejects, then a valid one
+        await page.GetByTestId("new-job").ClickAsync();
+        await JobsPage.PickAsync(page, "job-endpoint", endpoint);
+        await page.GetByTestId("job-name").FillAsync("Nightly " + endpoint);
+        await page.GetByTestId("job-cron").FillAsync("at 3 every night");
+        await page.GetByTestId("save-job").ClickAsync();
+        await Expect(page.GetByTestId("error-CronExpression")).ToContainTextAsync("not a valid Quartz cron expression");
+        await page.GetByTestId("job-cron").FillAsync("0 0 3 * * ?");
+        await page.GetByTestId("save-job").ClickAsync();
+
+        // Assert: listed with its schedule and the next fire time
+        var row = page.GetByTestId("jobs-grid").Locator("tr", new() { HasText = "Nightly " + endpoint });
+        await Expect(row).ToContainTextAsync("0 0 3 * * ?");
+        await Expect(row).ToContainTextAsync(new Regex(@"\d{4}-\d{2}-\d{2} 03:00:00 UTC"));
+        await Screenshots.SaveAsync(page, "15-jobs-scheduled");
+    }
 }
