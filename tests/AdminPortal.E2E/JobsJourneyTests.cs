@@ -73,6 +73,20 @@ public partial class JobsJourneyTests(BrowserFixture browser)
         await Expect(page.GetByTestId("account-name")).ToHaveTextAsync(first.Name);
         await Expect(page.GetByTestId("account-actions")).ToBeAttachedAsync();
         await Screenshots.SaveAsync(page, "14-account-detail");
+
+        // Entitlements with member counts, and one entitlement's members
+        var groups = sim.State.GetEntitlements("Groups");
+        var biggest = groups.OrderByDescending(g => sim.State.GetMemberships("Groups").Count(m => m.EntitlementId == g.Id)).First();
+        var members = sim.State.GetMemberships("Groups").Count(m => m.EntitlementId == biggest.Id);
+        await page.GotoAsync($"/identities/entitlements?endpoint={endpoint}");
+        await LoginPage.WaitForCircuitAsync(page);
+        var entitlementRow = page.GetByTestId("entitlements-grid").Locator("tr", new() { HasText = biggest.Value }).First;
+        await Expect(entitlementRow).ToContainTextAsync(members.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.GetByTestId("entitlement-link")).ToHaveCountAsync(groups.Count);
+        await Screenshots.SaveAsync(page, "16-entitlements");
+        await entitlementRow.GetByTestId("entitlement-link").ClickAsync();
+        await Expect(page.GetByTestId("member-count")).ToHaveTextAsync(members.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.GetByTestId("members-grid")).ToContainTextAsync($"{members} items");
     }
 
     [Fact]
