@@ -1,6 +1,8 @@
 using AdminPortal.Web.Components;
 using AdminPortal.Web.Features.Demo;
 using Microsoft.Extensions.Options;
+using AdminPortal.Web.Features.Api;
+using AdminPortal.Web.Features.Repository;
 using AdminPortal.Web.Features.Transport;
 using AdminPortal.Web.Infrastructure;
 using AdminPortal.Web.Security;
@@ -102,6 +104,8 @@ public static class PortalApp
         app.MapAccountEndpoints();
         app.MapTransportEndpoints();
         AdminPortal.Web.Features.Connections.ConnectionEndpoints.MapConnectionEndpoints(app);
+        app.MapRepositoryEndpoints();
+        app.MapManagementApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

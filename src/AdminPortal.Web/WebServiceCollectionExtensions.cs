@@ -66,6 +66,15 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<JobProgressNotifier>();
         services.AddSingleton<ImportService>();
         services.AddHostedService<ImportRunner>();
+        // Jobs, schedules and the heartbeat watchdog; Identity Repository pages; management API (issue [4/7]).
+        services.AddOptions<AdminPortal.Web.Features.Jobs.JobOptions>().BindConfiguration(AdminPortal.Web.Features.Jobs.JobOptions.Section);
+        services.AddSingleton<AdminPortal.Web.Features.Jobs.JobScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<AdminPortal.Web.Features.Jobs.JobScheduler>());
+        services.AddSingleton<AdminPortal.Web.Features.Jobs.RunWatchdog>();
+        services.AddHostedService(sp => sp.GetRequiredService<AdminPortal.Web.Features.Jobs.RunWatchdog>());
+        services.AddSingleton<AdminPortal.Web.Features.Jobs.JobService>();
+        services.AddSingleton<AdminPortal.Web.Features.Repository.RepositoryService>();
+        services.AddOpenApi();
         services.AddSingleton(new ResilienceSettings());
         // No cookies (sessions must not leak between connections) and no automatic redirects (a redirect
         // to a login page must fail the read, not be parsed as data).

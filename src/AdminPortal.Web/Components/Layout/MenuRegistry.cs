@@ -23,7 +23,12 @@ public static class MenuRegistry
     public static readonly IReadOnlyList<MenuItem> IdentityRepository =
     [
         new("Users", "people", "identities/users", Policies.Reviewer),
+        new("Accounts", "account_box", "identities/accounts", Policies.Reviewer),
+        new("Entitlements", "verified_user", "identities/entitlements", Policies.Reviewer),
     ];
 
-    public static readonly IReadOnlyList<MenuItem> Everyone = [];
+    public static readonly IReadOnlyList<MenuItem> Everyone =
+    [
+        new("Jobs", "schedule", "jobs", Policies.Admin),
+    ];
 }

@@ -1,0 +1,16 @@
+namespace AdminPortal.Web.Features.Jobs;
+
+/// <summary>Settings under "AdminPortal:Jobs" in appsettings.json.</summary>
+public sealed class JobOptions
+{
+    public const string Section = "AdminPortal:Jobs";
+
+    /// <summary>A running run whose heartbeat is older than this is marked failed (the worker died or hung).</summary>
+    public int HeartbeatTimeoutSeconds { get; set; } = 900;
+
+    /// <summary>How often the watchdog looks for runs whose heartbeat stopped.</summary>
+    public int WatchdogIntervalSeconds { get; set; } = 30;
+
+    /// <summary>Whether the Quartz scheduler fires jobs with a cron expression.</summary>
+    public bool SchedulerEnabled { get; set; } = true;
+}

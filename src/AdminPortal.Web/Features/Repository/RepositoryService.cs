@@ -1,0 +1,267 @@
+using System.Text.RegularExpressions;
+using AdminPortal.Core.Connectors.Configuration;
+using AdminPortal.Core.Domain;
+using AdminPortal.Data;
+using AdminPortal.Web.Features.Connections;
+using Microsoft.EntityFrameworkCore;
+using Newtonsoft.Json;
+
+namespace AdminPortal.Web.Features.Repository;
+
+/// <summary>Filters of the Accounts grid, its CSV export and the accounts API. Text filters match case-insensitively anywhere in the value.</summary>
+public sealed record AccountFilter(string Endpoint, string? Text = null, AccountStatus? Status = null, string? Owner = null, string? Property = null, string? PropertyValue = null);
+
+public sealed record AccountSort(string Property, bool Descending);
+
+public sealed record EntitlementRow(long Id, string Type, string EntitlementId, string Value, string? DisplayName, EntitlementStatus Status, int Members, DateTime UpdatedUtc);
+
+public sealed record AccountEntitlementRow(long EntitlementValueId, string Type, string EntitlementId, string Value, string? DisplayName, LinkStatus LinkStatus, EntitlementStatus Status);
+
+public sealed record MemberRow(long AccountId, string TargetId, string Name, string? DisplayName, AccountStatus Status, string? Owner, LinkStatus LinkStatus);
+
+/// <summary>
+/// Read side of the Identity Repository: server-side filtered, sorted and paged queries over accounts and
+/// entitlements of one endpoint (the grids only ever load one page), plus the column labels the import mapped.
+/// </summary>
+public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> dbFactory, AttributeProtector protector)
+{
+    public const int MaxPageSize = 500;
+
+    public static readonly IReadOnlyList<string> SortableAccountProperties =
+        ["Name", "AccountId", "DisplayName", "Status", "Owner", "UpdatedUtc", "LastSeenRunId", .. Enumerable.Range(1, Account.CustomPropertyCount).Select(i => $"CustomProperty{i}")];
+
+    public async Task<List<Core.Domain.Endpoint>> EndpointsAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Endpoints.AsNoTracking().Include(e => e.EntitlementTypes).OrderBy(e => e.Name).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Labels of the account custom-property columns the import fills: customproperty column → the source field
+    /// named in the import connection's colsToPropsMap. Columns the import does not map are not shown.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> AccountColumnLabelsAsync(string endpoint, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var attribute = await db.Endpoints.AsNoTracking().Where(e => e.Name == endpoint)
+            .SelectMany(e => e.SecuritySystem!.ImportConnection!.Attributes.Where(a => a.Name == ConnectionAttributeNames.ImportAccountEntJson))
+            .FirstOrDefaultAsync(ct);
+        var json = attribute is null ? null : protector.Read(attribute);
+        return string.IsNullOrWhiteSpace(json) ? new Dictionary<string, string>() : AccountColumnLabels(json);
+    }
+
+    /// <summary>Pure: customproperty column → label from an ImportAccountEntJSON (empty when it does not parse).</summary>
+    public static IReadOnlyDictionary<string, string> AccountColumnLabels(string importJson)
+    {
+        var labels = new SortedDictionary<string, string>(Comparer<string>.Create((a, b) => CustomIndex(a).CompareTo(CustomIndex(b))));
+        ImportConfig config;
+        try
+        {
+            config = ImportConfig.Parse(importJson);
+        }
+        catch (Exception e) when (e is ConnectorConfigException or JsonException)
+        {
+            return labels;
+        }
+
+        foreach (var mapping in config.Accounts?.Calls.SelectMany(c => c.Columns) ?? [])
+        {
+            var index = CustomIndex(mapping.Column);
+            // Membership bookkeeping (STORE#ACC#ENT#MAPPINGINFO) is the import's, not a property people read.
+            if (index is < 1 or > Account.CustomPropertyCount || mapping.StoresAcctEntMapping || mapping.StoresEntMapping) continue;
+            var column = $"CustomProperty{index}";
+            labels.TryAdd(column, Label(mapping));
+        }
+
+        return labels;
+    }
+
+    /// <summary>Labels of an entitlement type's custom-property columns (EntitlementType.CustomPropertyLabelsJson).</summary>
+    public static IReadOnlyDictionary<string, string> EntitlementColumnLabels(EntitlementType? type)
+    {
+        if (string.IsNullOrWhiteSpace(type?.CustomPropertyLabelsJson)) return new Dictionary<string, string>();
+        try
+        {
+            var raw = JsonConvert.DeserializeObject<Dictionary<string, string>>(type.CustomPropertyLabelsJson) ?? [];
+            return raw.Where(p => CustomIndex(p.Key) is >= 1 and <= EntitlementValue.CustomPropertyCount)
+                .OrderBy(p => CustomIndex(p.Key)).ToDictionary(p => $"CustomProperty{CustomIndex(p.Key)}", p => p.Value);
+        }
+        catch (JsonException)
+        {
+            return new Dictionary<string, string>();
+        }
+    }
+
+    private static string Label(ColumnMapping mapping)
+    {
+        if (mapping.IsConst || mapping.IsTemplate) return mapping.Column;
+        var source = mapping.Source.Trim();
+        if (source.Length is > 0 and <= 40) return source;
+        var last = source.Split('.', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+        return last.Length is > 0 and <= 40 ? last : mapping.Column;
+    }
+
+    private static int CustomIndex(string column)
+    {
+        var m = CustomColumn().Match(column);
+        return m.Success ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
+    [GeneratedRegex("^customproperty(\\d{1,2})$", RegexOptions.IgnoreCase)]
+    private static partial Regex CustomColumn();
+
+    /// <summary>The filtered accounts of one endpoint (not yet sorted or paged); null when the endpoint does not exist.</summary>
+    public static async Task<IQueryable<Account>?> QueryAsync(AdminPortalDbContext db, AccountFilter filter, CancellationToken ct)
+    {
+        var endpointId = await db.Endpoints.Where(e => e.Name == filter.Endpoint).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
+        if (endpointId is null) return null;
+        var query = db.Accounts.AsNoTracking().Where(a => a.EndpointId == endpointId);
+        if (filter.Status is { } status) query = query.Where(a => a.Status == status);
+        if (Pattern(filter.Text) is { } text)
+            query = query.Where(a => EF.Functions.Like(a.Name, text, "\\") || EF.Functions.Like(a.AccountId, text, "\\") || EF.Functions.Like(a.DisplayName, text, "\\"));
+        if (Pattern(filter.Owner) is { } owner)
+            query = query.Where(a => a.Owner != null && (EF.Functions.Like(a.Owner.Username, owner, "\\") || EF.Functions.Like(a.Owner.Email, owner, "\\")));
+        if (Pattern(filter.PropertyValue) is { } value && CustomIndex(filter.Property ?? "") is >= 1 and <= Account.CustomPropertyCount)
+        {
+            var column = $"CustomProperty{CustomIndex(filter.Property!)}";
+            query = query.Where(a => EF.Functions.Like(EF.Property<string>(a, column), value, "\\"));
+        }
+
+        return query;
+    }
+
+    public static IQueryable<Account> Sort(IQueryable<Account> query, IEnumerable<AccountSort>? sorts)
+    {
+        IOrderedQueryable<Account>? ordered = null;
+        foreach (var sort in sorts ?? [])
+        {
+            if (!SortableAccountProperties.Contains(sort.Property)) continue;
+            ordered = sort.Property switch
+            {
+                "Owner" => Then(ordered, query, a => a.Owner!.Username, sort.Descending),
+                "Status" => Then(ordered, query, a => a.Status, sort.Descending),
+                "UpdatedUtc" => Then(ordered, query, a => a.UpdatedUtc, sort.Descending),
+                "LastSeenRunId" => Then(ordered, query, a => a.LastSeenRunId, sort.Descending),
+                var p => Then(ordered, query, a => EF.Property<string>(a, p), sort.Descending),
+            };
+        }
+
+        // A stable order so pages never overlap or skip rows.
+        return ordered is null ? query.OrderBy(a => a.Name).ThenBy(a => a.Id) : ordered.ThenBy(a => a.Id);
+    }
+
+    private static IOrderedQueryable<Account> Then<TKey>(IOrderedQueryable<Account>? ordered, IQueryable<Account> query, System.Linq.Expressions.Expression<Func<Account, TKey>> key, bool descending) =>
+        ordered is null
+            ? descending ? query.OrderByDescending(key) : query.OrderBy(key)
+            : descending ? ordered.ThenByDescending(key) : ordered.ThenBy(key);
+
+    /// <summary>One page of accounts with their owners, and the filtered count.</summary>
+    public async Task<(List<Account> Rows, int Count)> AccountsAsync(AccountFilter filter, IEnumerable<AccountSort>? sorts, int skip, int take, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = await QueryAsync(db, filter, ct);
+        if (query is null) return ([], 0);
+        var count = await query.CountAsync(ct);
+        var rows = await Sort(query.Include(a => a.Owner), sorts).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxPageSize)).ToListAsync(ct);
+        return (rows, count);
+    }
+
+    /// <summary>Entitlements (type and target id) of the given accounts, for the API.</summary>
+    public async Task<Dictionary<long, List<(string Type, string EntitlementId)>>> EntitlementsOfAsync(IReadOnlyCollection<long> accountIds, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var links = await (from l in db.AccountEntitlements.AsNoTracking()
+                           join v in db.EntitlementValues on l.EntitlementValueId equals v.Id
+                           where accountIds.Contains(l.AccountId)
+                           orderby v.EntitlementId
+                           select new { l.AccountId, Type = v.EntitlementType!.Name, v.EntitlementId }).ToListAsync(ct);
+        return links.GroupBy(l => l.AccountId).ToDictionary(g => g.Key, g => g.Select(l => (l.Type, l.EntitlementId)).ToList());
+    }
+
+    public async Task<Account?> GetAccountAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Accounts.AsNoTracking().Include(a => a.Owner).Include(a => a.Endpoint).ThenInclude(e => e!.SecuritySystem)
+            .SingleOrDefaultAsync(a => a.Id == id, ct);
+    }
+
+    public async Task<List<AccountEntitlementRow>> AccountEntitlementsAsync(long accountId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await (from l in db.AccountEntitlements.AsNoTracking()
+                      join v in db.EntitlementValues on l.EntitlementValueId equals v.Id
+                      where l.AccountId == accountId
+                      orderby v.EntitlementType!.DisplayOrder, v.Value
+                      select new AccountEntitlementRow(v.Id, v.EntitlementType!.Name, v.EntitlementId, v.Value, v.DisplayName, l.Status, v.Status)).ToListAsync(ct);
+    }
+
+    /// <summary>Import runs of the account's endpoint since the account was first imported (newest first).</summary>
+    public async Task<List<JobRun>> ImportHistoryAsync(Account account, int take = 20, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var since = account.CreatedUtc.AddMinutes(-1);
+        return await db.JobRuns.AsNoTracking()
+            .Where(r => r.EndpointId == account.EndpointId && r.Kind == JobKind.ApplicationDataImport && (r.QueuedUtc >= since || r.Id == account.LastSeenRunId))
+            .OrderByDescending(r => r.Id).Take(take)
+            .Select(r => new JobRun { Id = r.Id, Status = r.Status, Mode = r.Mode, IsPreview = r.IsPreview, Trigger = r.Trigger, QueuedUtc = r.QueuedUtc, FinishedUtc = r.FinishedUtc })
+            .ToListAsync(ct);
+    }
+
+    /// <summary>One page of an endpoint's entitlements with their member counts; <paramref name="type"/> null means every type.</summary>
+    public async Task<(List<EntitlementRow> Rows, int Count)> EntitlementsAsync(string endpoint, string? type, string? text, EntitlementStatus? status, string? sort, bool descending,
+        int skip, int take, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var endpointId = await db.Endpoints.Where(e => e.Name == endpoint).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
+        if (endpointId is null) return ([], 0);
+        var query = db.EntitlementValues.AsNoTracking().Where(v => v.EndpointId == endpointId);
+        if (!string.IsNullOrWhiteSpace(type)) query = query.Where(v => v.EntitlementType!.Name == type);
+        if (status is { } s) query = query.Where(v => v.Status == s);
+        if (Pattern(text) is { } p) query = query.Where(v => EF.Functions.Like(v.Value, p, "\\") || EF.Functions.Like(v.EntitlementId, p, "\\") || EF.Functions.Like(v.DisplayName, p, "\\"));
+        var count = await query.CountAsync(ct);
+        var rows = query.Select(v => new
+        {
+            v.Id, Type = v.EntitlementType!.Name, v.EntitlementId, v.Value, v.DisplayName, v.Status, v.UpdatedUtc,
+            Members = db.AccountEntitlements.Count(l => l.EntitlementValueId == v.Id),
+        });
+        rows = (sort, descending) switch
+        {
+            ("Members", false) => rows.OrderBy(r => r.Members).ThenBy(r => r.Id),
+            ("Members", true) => rows.OrderByDescending(r => r.Members).ThenBy(r => r.Id),
+            ("Type", false) => rows.OrderBy(r => r.Type).ThenBy(r => r.Value),
+            ("Type", true) => rows.OrderByDescending(r => r.Type).ThenBy(r => r.Value),
+            ("Status", false) => rows.OrderBy(r => r.Status).ThenBy(r => r.Value),
+            ("Status", true) => rows.OrderByDescending(r => r.Status).ThenBy(r => r.Value),
+            ("EntitlementId", false) => rows.OrderBy(r => r.EntitlementId),
+            ("EntitlementId", true) => rows.OrderByDescending(r => r.EntitlementId),
+            (_, true) => rows.OrderByDescending(r => r.Value).ThenBy(r => r.Id),
+            _ => rows.OrderBy(r => r.Value).ThenBy(r => r.Id),
+        };
+        var page = await rows.Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxPageSize)).ToListAsync(ct);
+        return (page.Select(r => new EntitlementRow(r.Id, r.Type, r.EntitlementId, r.Value, r.DisplayName, r.Status, r.Members, r.UpdatedUtc)).ToList(), count);
+    }
+
+    public async Task<EntitlementValue?> GetEntitlementAsync(long id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.EntitlementValues.AsNoTracking().Include(v => v.EntitlementType).ThenInclude(t => t!.Endpoint).SingleOrDefaultAsync(v => v.Id == id, ct);
+    }
+
+    public async Task<(List<MemberRow> Rows, int Count)> MembersAsync(long entitlementValueId, string? text, int skip, int take, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = from l in db.AccountEntitlements.AsNoTracking()
+                    join a in db.Accounts on l.AccountId equals a.Id
+                    where l.EntitlementValueId == entitlementValueId
+                    select new { a, l.Status };
+        if (Pattern(text) is { } p) query = query.Where(x => EF.Functions.Like(x.a.Name, p, "\\") || EF.Functions.Like(x.a.AccountId, p, "\\"));
+        var count = await query.CountAsync(ct);
+        var rows = await query.OrderBy(x => x.a.Name).ThenBy(x => x.a.Id).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxPageSize))
+            .Select(x => new MemberRow(x.a.Id, x.a.AccountId, x.a.Name, x.a.DisplayName, x.a.Status, x.a.Owner!.Username, x.Status)).ToListAsync(ct);
+        return (rows, count);
+    }
+
+    /// <summary>A LIKE pattern matching the text anywhere, with LIKE's wildcards escaped; null for no filter.</summary>
+    public static string? Pattern(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null : "%" + text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+}
