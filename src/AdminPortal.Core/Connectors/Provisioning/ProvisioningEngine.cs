@@ -24,7 +24,17 @@ public sealed class ProvisioningEngine
         var redactor = new SecretRedactor(options.SecretValues);
         redactor.AddSecret(request.Password);
         var run = new Run(options, redactor, connection, request);
-        var result = await run.ExecuteAsync(ct).ConfigureAwait(false);
+        Outcome result;
+        try
+        {
+            result = await run.ExecuteAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // safety net: the contract is "never throws except for cancellation"
+            var attr = ProvisioningConfig.AttributeFor(request.Operation);
+            result = new Outcome { Error = $"{attr}: unexpected engine error ({ex.GetType().Name}): {ex.Message}", ErrorSignature = $"{attr}: engine error {ex.GetType().Name}" };
+        }
         return new ProvisioningResult
         {
             Success = result.Success,
@@ -126,7 +136,6 @@ public sealed class ProvisioningEngine
                     return ConfigError(ex.Message);
                 }
 
-                IReadOnlyList<JToken?> elements;
                 try
                 {
                     if (call.CallCondition is { } cond && !ConditionHolds(cond, session.BindingsFor(bindings)))
@@ -134,12 +143,19 @@ public sealed class ProvisioningEngine
                         _outcomes.Add(new ProvisioningCallOutcome(call.Name, call.Index, null, true, true, "callCondition is false"));
                         continue;
                     }
+                }
+                catch (ExpressionException ex)
+                {
+                    return TemplateError(call, "callCondition", ex);
+                }
+                IReadOnlyList<JToken?> elements;
+                try
+                {
                     elements = call.CallListPath is { } listPath ? ListElements(listPath, session.BindingsFor(bindings)) : [null];
                 }
                 catch (ExpressionException ex)
                 {
-                    var which = call.CallCondition is not null && call.CallListPath is null ? "callCondition" : call.CallListPath is not null ? "callCondition/callListPath" : "template";
-                    return TemplateError(call, which, ex);
+                    return TemplateError(call, "callListPath", ex);
                 }
                 if (elements.Count == 0)
                 {

@@ -174,6 +174,23 @@ public class ProvisioningEngineTests
         Assert.Equal([false, true, false, true], r.Calls.Select(c => c.Skipped));
     }
 
+    [Theory]
+    [InlineData("callCondition", "${user.country ==}")]
+    [InlineData("callListPath", "${response.call1.(}")]
+    public async Task BrokenConditionOrListPath_NamesTheFieldAndExpression(string field, string expression)
+    {
+        await using var srv = await Echo();
+        var extra = "," + new JProperty(field, expression).ToString(Formatting.None);
+        var json = Prov.Calls("", Prov.Call("call1", "POST", "BASE/a"), Prov.Call("call2", "POST", "BASE/b", null, extra));
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunProvisioningAsync(Prov.Connection(srv, null, ("UpdateAccountJSON", json)), Prov.Request(ProvisioningTaskType.UpdateAccount));
+        Assert.False(r.Success);
+        Assert.True(r.AnyCallSent);
+        Assert.StartsWith($"UpdateAccountJSON call 'call2': {field}: Syntax", r.Error, StringComparison.Ordinal);
+        Assert.Contains(expression[2..^1], r.Error, StringComparison.Ordinal);
+        Assert.Equal(["/a"], srv.Requests.Select(q => q.PathAndQuery));
+    }
+
     [Fact]
     public async Task CallListPath_RunsTheCallOncePerElement_WithChildresponse()
     {
