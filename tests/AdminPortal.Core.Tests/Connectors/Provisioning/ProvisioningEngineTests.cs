@@ -518,6 +518,42 @@ public class ProvisioningEngineTests
     }
 
     [Fact]
+    public async Task Session_SharesTheTokenAcrossTasks_AndKeepsEachTasksExchanges()
+    {
+        int tokenCalls = 0;
+        await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
+        {
+            if (Fx.Path(req) == "/token") { Interlocked.Increment(ref tokenCalls); await Fx.Json(ctx, """{"access_token":"shared","expires_in":3600}"""); return; }
+            await Task.Delay(20);
+            await Fx.Json(ctx, req.Header("Authorization") == "Bearer shared" ? """{"ok":true}""" : """{"error":"no"}""", req.Header("Authorization") == "Bearer shared" ? 200 : 401);
+        });
+        var profile = new JObject
+        {
+            ["authType"] = "oauth2", ["url"] = srv.BaseUrl + "/token", ["httpMethod"] = "POST", ["httpParams"] = new JObject(),
+            ["retryFailureStatusCode"] = new JArray(401), ["tokenResponsePath"] = "access_token", ["tokenType"] = "Bearer",
+        };
+        var conn = Prov.Connection(srv, new JObject { ["authentications"] = new JObject { ["acctAuth"] = profile } }.ToString(),
+            ("EnableAccountJSON", Prov.Calls("", Prov.Call("call1", "PUT", "BASE/users/${account.accountID}/enable"))));
+        var (engine, hostRecorder, written) = Engine.Create();
+        var session = engine.OpenProvisioningSession(conn);
+        var first = await session.RunAsync(Prov.Request(ProvisioningTaskType.EnableAccount, account: Prov.Map(("accountID", "u0"))));
+        Assert.True(first.Success, first.Error);
+        var parallel = await Task.WhenAll(Enumerable.Range(1, 4).Select(i =>
+            session.RunAsync(Prov.Request(ProvisioningTaskType.EnableAccount, account: Prov.Map(("accountID", "u" + i))))));
+        Assert.All(parallel, r => Assert.True(r.Success, r.Error));
+        Assert.Equal(1, tokenCalls);
+        Assert.Single(written);
+        Assert.Equal(["token call acctAuth", "EnableAccountJSON.call1"], first.Exchanges.Select(e => e.Purpose));
+        for (int i = 1; i <= 4; i++) Assert.Equal($"/users/u{i}/enable", new Uri(parallel[i - 1].Exchanges.Single().Url).AbsolutePath);
+        Assert.Equal(6, hostRecorder.Exchanges.Count);
+
+        // a one-off run starts from the ConnectionJSON again
+        var alone = await engine.RunProvisioningAsync(conn, Prov.Request(ProvisioningTaskType.EnableAccount, account: Prov.Map(("accountID", "u9"))));
+        Assert.True(alone.Success, alone.Error);
+        Assert.Equal(2, tokenCalls);
+    }
+
+    [Fact]
     public async Task TokenCallFailure_IsAnAuthenticationError()
     {
         await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """{"error":"invalid_client"}""", 400));
