@@ -42,6 +42,10 @@ public class ProvisioningEngineTests
             ["token"] = "${access_token}",
             ["linkRow"] = "${account_entitlements.uuid}",
             ["owners"] = "${ServiceAccountOwnerMap.size()}",
+            ["random"] = "${randomPassword}",
+            ["hired"] = "${user.startdate}",
+            ["groups"] = "${user.groups.join('|')}",
+            ["child"] = "${childresponse == null}",
         };
         var call = new JObject
         {
@@ -54,7 +58,7 @@ public class ProvisioningEngineTests
             Operation = ProvisioningTaskType.UpdateAccount,
             TaskId = 41,
             RequestId = 7,
-            User = Prov.Map(("firstname", "Jane"), ("lastname", "Doe")),
+            User = Prov.Map(("firstname", "Jane"), ("lastname", "Doe"), ("startdate", new DateTime(2026, 3, 1, 8, 30, 0, DateTimeKind.Utc)), ("groups", new[] { "g1", "g2" })),
             Account = Prov.Map(("accountID", "a-1"), ("name", "jdoe"), ("customproperty1", "cp1")),
             AccountName = "jdoe",
             EntitlementValue = Prov.Map(("entitlementID", "g-1"), ("entitlement_value", "Admins")),
@@ -71,7 +75,7 @@ public class ProvisioningEngineTests
         var (engine, _, _) = Engine.Create();
         var r = await engine.RunProvisioningAsync(conn, request);
         Assert.True(r.Success, r.Error);
-        var sent = JObject.Parse(srv.Requests.Single().Body);
+        var sent = JsonConvert.DeserializeObject<JObject>(srv.Requests.Single().Body, new JsonSerializerSettings { DateParseHandling = DateParseHandling.None })!;
         Assert.Equal("Jane Doe", (string?)sent["user"]);
         Assert.Equal("a-1/jdoe", (string?)sent["account"]);
         Assert.Equal("cp1", (string?)sent["userAccount"]);
@@ -91,6 +95,10 @@ public class ProvisioningEngineTests
         Assert.Equal("Bearer static-token-123", (string?)sent["token"]);
         Assert.Equal("link-9", (string?)sent["linkRow"]);
         Assert.Equal(0, (int)sent["owners"]!);
+        Assert.Equal("S3cret!pw", (string?)sent["random"]);
+        Assert.Equal("2026-03-01T08:30:00Z", (string?)sent["hired"]);
+        Assert.Equal("g1|g2", (string?)sent["groups"]);
+        Assert.True((bool)sent["child"]!);
         // the password is masked in the recorded exchange
         Assert.DoesNotContain("S3cret!pw", JsonConvert.SerializeObject(r.Exchanges));
     }
