@@ -137,5 +137,11 @@ public class RepositoryTests(PortalFactory factory) : IClassFixture<PortalFactor
         Assert.Equal(31, lines.Length);
         Assert.Equal(sim.State.GetAccounts().Count(a => a.Active) + 1, active.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/identities/accounts/export.csv?endpoint=nope")).StatusCode);
+        // Reviewers read the repository pages; the Jobs pages are for administrators.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/identities/accounts?endpoint={endpoint}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/identities/entitlements")).StatusCode);
+        var jobs = await client.GetAsync("/jobs");
+        Assert.Equal(HttpStatusCode.Redirect, jobs.StatusCode);
+        Assert.Contains("/account/denied", jobs.Headers.Location!.OriginalString);
     }
 }
