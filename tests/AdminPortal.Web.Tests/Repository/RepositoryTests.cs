@@ -95,6 +95,9 @@ public class RepositoryTests(PortalFactory factory) : IClassFixture<PortalFactor
         var (byProperty, _) = await Repository.AccountsAsync(new AccountFilter(endpoint, Property: column, PropertyValue: sample.Value), null, 0, 100);
         Assert.Contains(byProperty, a => a.AccountId == sample.AccountId);
         Assert.All(byProperty, a => Assert.Contains(sample.Value, (string)typeof(Account).GetProperty(column)!.GetValue(a)!, StringComparison.OrdinalIgnoreCase));
+        var (sorted, _) = await Repository.AccountsAsync(new AccountFilter(endpoint), [new AccountSort(column, true)], 0, 30);
+        var values = sorted.Select(a => (string?)typeof(Account).GetProperty(column)!.GetValue(a)).ToList();
+        Assert.Equal(values.OrderDescending(StringComparer.Ordinal), values);
         var (none, noneCount) = await Repository.AccountsAsync(new AccountFilter(endpoint, Text: "%"), null, 0, 100);
         Assert.Empty(none);
         Assert.Equal(0, noneCount);
