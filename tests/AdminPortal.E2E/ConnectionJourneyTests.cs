@@ -61,6 +61,14 @@ public class ConnectionJourneyTests(BrowserFixture browser)
         await connection.OpenAsync("bynder");
         await connection.SelectAttributeAsync(ConnectionAttributeNames.CreateAccountJson);
         await Expect(connection.EditorLines).ToContainTextAsync("accountIdPath");
+        await Expect(page.GetByTestId("attribute-editor").Locator(".tpl-expr").First).ToBeVisibleAsync();
+
+        // The provisioning schema warns about a key it does not know (Saviynt's keys are case-sensitive).
+        await connection.InsertAfterOpeningBraceAsync("\"SuccessResponses\": {},");
+        await Expect(page.GetByTestId("attribute-editor").Locator(".squiggly-warning").First).ToBeVisibleAsync();
+        Assert.Contains("Property SuccessResponses is not allowed.", await connection.MarkerMessagesAsync());
+        await connection.DiscardEditsAsync();
+        await Expect(connection.EditorLines).Not.ToContainTextAsync("SuccessResponses");
 
         // A property without the comma that must follow it.
         await connection.InsertAfterOpeningBraceAsync("\"dateFormat\": \"yyyy-MM-dd\"");
