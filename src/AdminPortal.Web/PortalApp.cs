@@ -70,6 +70,7 @@ public static class PortalApp
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapTransportEndpoints();
+        AdminPortal.Web.Features.Provisioning.ProvisioningEndpoints.MapProvisioningEndpoints(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
