@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using AdminPortal.Core.Connectors.Configuration;
+using AdminPortal.Core.Connectors.Provisioning;
+using AdminPortal.Core.Domain;
 using Newtonsoft.Json.Linq;
 
 namespace AdminPortal.Core.Connectors;
@@ -13,6 +16,24 @@ public sealed class ConnectorConnection
 
     /// <summary>Connection-level STATUS_THRESHOLD_CONFIG, else accountParams.statusAndThresholdConfig.</summary>
     public StatusThresholdConfig? StatusThreshold { get; init; }
+
+    /// <summary>The provisioning attributes (CreateAccountJSON … ChangePassJSON) as text, placeholders already substituted,
+    /// keyed by operation. Only non-blank attributes are present. They are parsed on first use
+    /// (<see cref="GetProvisioning"/>) so a malformed provisioning JSON never blocks an import.</summary>
+    public IReadOnlyDictionary<ProvisioningTaskType, string> ProvisioningJson { get; init; } = new Dictionary<ProvisioningTaskType, string>();
+
+    private readonly ConcurrentDictionary<ProvisioningTaskType, ProvisioningConfig> _provisioning = new();
+
+    /// <summary>The parsed provisioning JSON for an operation, or null when the connection defines none.
+    /// Throws <see cref="ConnectorConfigException"/> when it is malformed.</summary>
+    public ProvisioningConfig? GetProvisioning(ProvisioningTaskType operation)
+    {
+        if (_provisioning.TryGetValue(operation, out var cached)) return cached;
+        if (!ProvisioningJson.TryGetValue(operation, out var text)) return null;
+        var parsed = ProvisioningConfig.Parse(ProvisioningConfig.AttributeFor(operation), text);
+        _provisioning.TryAdd(operation, parsed);
+        return parsed;
+    }
 
     /// <summary>Builds a connection from its attributes (name → JSON text). ConnectionJSON must already be decrypted.
     /// <c>@PLACEHOLDER@</c> tokens are replaced from <paramref name="templateVariables"/> and from the
@@ -32,12 +53,16 @@ public sealed class ConnectorConnection
         var imp = Sub(Get(attributes, ImportConfig.AttributeName));
         var st = Sub(Get(attributes, StatusThresholdConfig.AttributeName));
         var import = imp is null ? null : ImportConfig.Parse(imp);
+        var provisioning = new Dictionary<ProvisioningTaskType, string>();
+        foreach (var op in Enum.GetValues<ProvisioningTaskType>())
+            if (Sub(Get(attributes, ProvisioningConfig.AttributeFor(op))) is { } text) provisioning[op] = text;
         return new ConnectorConnection
         {
             Name = name,
             Connection = conn is null ? null : ConnectionDefinition.Parse(conn),
             Import = import,
             StatusThreshold = StatusThresholdConfig.Parse(st) ?? import?.Accounts?.StatusAndThreshold,
+            ProvisioningJson = provisioning,
         };
     }
 

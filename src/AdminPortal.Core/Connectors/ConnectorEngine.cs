@@ -23,10 +23,9 @@ public sealed class ConnectorEngine
         => new ImportEngine(_options).RunAsync(connection, sink, ct);
 
     /// <summary>Runs one provisioning operation (CreateAccountJSON, AddAccessJSON, …) of <paramref name="connection"/> for
-    /// one task. Never throws for target or configuration problems: the result says what happened. The contract is
-    /// fixed here so the task layer and the engine can be built side by side (issue [5/7]); the engine lands next.</summary>
+    /// one task. Never throws for target or configuration problems: the result says what happened. Only cancellation throws.</summary>
     public Task<ProvisioningResult> RunProvisioningAsync(ConnectorConnection connection, ProvisioningRequest request, CancellationToken ct = default)
-        => throw new NotSupportedException("The provisioning engine is not built yet (issue [5/7]).");
+        => new ProvisioningEngine(_options).RunAsync(connection, request, ct);
 
     /// <summary>Runs the profile's testConnectionParams call, or else its token call, and reports the redacted exchange.
     /// Profile defaults to the only/first profile.</summary>
@@ -35,22 +34,7 @@ public sealed class ConnectorEngine
         var profile = profileName is not null ? connection.Get(profileName, "test connection") : connection.Profiles.Values.FirstOrDefault()
             ?? throw new ConnectorConfigException(ConnectionDefinition.AttributeName, "authentications", "no profile defined");
         var local = new InMemoryExchangeRecorder();
-        var options = new ConnectorEngineOptions
-        {
-            HttpClientFactory = _options.HttpClientFactory,
-            BaseUrl = _options.BaseUrl,
-            UrlRewrites = _options.UrlRewrites,
-            Recorder = new TeeRecorder(local, _options.Recorder),
-            SecretValues = _options.SecretValues,
-            OnTokensRefreshed = _options.OnTokensRefreshed,
-            MaxResponseBytes = _options.MaxResponseBytes,
-            MaxRecordedBodyChars = _options.MaxRecordedBodyChars,
-            JsonEscapeBodyValues = _options.JsonEscapeBodyValues,
-            TokenRefreshSkew = _options.TokenRefreshSkew,
-            ExpressionLimits = _options.ExpressionLimits,
-            TimeProvider = _options.TimeProvider,
-            Delay = _options.Delay,
-        };
+        var options = _options.AlsoRecordingTo(local);
         var redactor = new SecretRedactor(options.SecretValues);
         var exec = new CallExecutor(options, redactor);
         var session = new AuthSession(profile, exec, options);
@@ -100,14 +84,5 @@ public sealed class ConnectorEngine
             return v is not null && expected.Contains(v) ? (true, $"HTTP {r.StatusCode}, {successPath} = {v}") : (false, $"{successPath} = '{v}' is not one of the expected values");
         }
         return (true, $"HTTP {r.StatusCode}");
-    }
-
-    private sealed class TeeRecorder(IExchangeRecorder a, IExchangeRecorder b) : IExchangeRecorder
-    {
-        public void Record(HttpExchange exchange)
-        {
-            a.Record(exchange);
-            b.Record(exchange);
-        }
     }
 }

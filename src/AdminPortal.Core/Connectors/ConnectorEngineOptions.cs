@@ -49,5 +49,25 @@ public sealed class ConnectorEngineOptions
     /// <summary>Delay used for apiRateLimitConfig pauses (tests may replace it).</summary>
     public Func<TimeSpan, CancellationToken, Task>? Delay { get; init; }
 
+    /// <summary>A copy whose exchanges go to <paramref name="local"/> as well as to <see cref="Recorder"/>
+    /// (used to hand a run's own exchanges back in its result).</summary>
+    internal ConnectorEngineOptions AlsoRecordingTo(IExchangeRecorder local) => new()
+    {
+        HttpClientFactory = HttpClientFactory,
+        BaseUrl = BaseUrl,
+        UrlRewrites = UrlRewrites,
+        Recorder = new TeeRecorder(local, Recorder),
+        SecretValues = SecretValues,
+        OnTokensRefreshed = OnTokensRefreshed,
+        MaxPages = MaxPages,
+        MaxResponseBytes = MaxResponseBytes,
+        MaxRecordedBodyChars = MaxRecordedBodyChars,
+        JsonEscapeBodyValues = JsonEscapeBodyValues,
+        TokenRefreshSkew = TokenRefreshSkew,
+        ExpressionLimits = ExpressionLimits,
+        TimeProvider = TimeProvider,
+        Delay = Delay,
+    };
+
     internal Task DelayAsync(TimeSpan t, CancellationToken ct) => Delay is not null ? Delay(t, ct) : Task.Delay(t, TimeProvider, ct);
 }

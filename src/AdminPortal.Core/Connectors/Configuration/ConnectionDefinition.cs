@@ -133,11 +133,11 @@ public sealed class ConnectionDefinition
         return new ConnectionDefinition(d);
     }
 
-    public AuthProfile Get(string? name, string usedBy)
+    public AuthProfile Get(string? name, string usedBy, string attribute = "ImportAccountEntJSON")
     {
         if (name is not null && Profiles.TryGetValue(name, out var p)) return p;
         if (name is null && Profiles.Count == 1) return Profiles.Values.First();
-        throw new ConnectorConfigException("ImportAccountEntJSON", usedBy,
+        throw new ConnectorConfigException(attribute, usedBy,
             name is null ? "no 'connection' profile named and ConnectionJSON has several" : $"connection profile '{name}' is not defined in ConnectionJSON (defined: {string.Join(", ", Profiles.Keys)})");
     }
 }

@@ -54,3 +54,13 @@ public sealed class NullExchangeRecorder : IExchangeRecorder
     public static NullExchangeRecorder Instance { get; } = new();
     public void Record(HttpExchange exchange) { }
 }
+
+/// <summary>Sends every exchange to two recorders.</summary>
+internal sealed class TeeRecorder(IExchangeRecorder a, IExchangeRecorder b) : IExchangeRecorder
+{
+    public void Record(HttpExchange exchange)
+    {
+        a.Record(exchange);
+        b.Record(exchange);
+    }
+}

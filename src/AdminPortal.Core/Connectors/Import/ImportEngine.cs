@@ -61,7 +61,7 @@ public sealed class ImportEngine
         private readonly CallExecutor _exec;
         private readonly PagedReader _reader;
         private readonly RecordMapper _mapper;
-        private readonly Dictionary<string, AuthSession> _sessions = new(StringComparer.Ordinal);
+        private AuthSessionPool? _sessions;
         private readonly List<string> _warnings = new();
 
         // key indexes kept for link resolution (strings only)
@@ -99,9 +99,8 @@ public sealed class ImportEngine
 
         private AuthSession Session(string? profile, string usedBy)
         {
-            var p = _c.Connection!.Get(profile, usedBy);
-            if (!_sessions.TryGetValue(p.Name, out var s)) _sessions[p.Name] = s = new AuthSession(p, _exec, _o);
-            return s;
+            _sessions ??= new AuthSessionPool(_c.Connection!, _exec, _o);
+            return _sessions.Get(profile, usedBy);
         }
 
         public async Task ExecuteAsync(CancellationToken ct)

@@ -48,6 +48,14 @@ public sealed class ProvisioningRequest
 
     /// <summary><c>approvers</c>: one map per approver (username, email…).</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, object?>> Approvers { get; init; } = [];
+
+    /// <summary>Extra fields of the task, merged into <c>task.*</c>/<c>arsTasks.*</c> (e.g. <c>provisioningcomments</c>,
+    /// <c>source</c>); the engine already binds taskkey/taskid/id, tasktype, requestkey/requestid, source, endpoint,
+    /// accountName, password, businessjustification, entitlement_value, entitlementtype.</summary>
+    public IReadOnlyDictionary<string, object?> TaskAttributes { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary><c>account_entitlements.*</c>: the account↔entitlement link row, for remove access (optional).</summary>
+    public IReadOnlyDictionary<string, object?>? AccountEntitlement { get; init; }
 }
 
 /// <summary>What one provisioning operation did. <see cref="Success"/> is true only when every call's success criteria held.</summary>
@@ -80,4 +88,14 @@ public sealed class ProvisioningResult
     public IReadOnlyDictionary<string, string?> AccountProperties { get; init; } = new Dictionary<string, string?>();
 
     public IReadOnlyList<HttpExchange> Exchanges { get; init; } = [];
+
+    /// <summary>Things the host may want to show but that did not fail the task (e.g. accountIdPath found nothing,
+    /// every call skipped by its callCondition).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Per executed call: name, HTTP status and whether its criteria held (in order).</summary>
+    public IReadOnlyList<ProvisioningCallOutcome> Calls { get; init; } = [];
 }
+
+/// <summary>What one executed call did. <see cref="Skipped"/> calls were not sent (callCondition false / empty callListPath).</summary>
+public sealed record ProvisioningCallOutcome(string Name, int Index, int? StatusCode, bool Success, bool Skipped, string Detail);
