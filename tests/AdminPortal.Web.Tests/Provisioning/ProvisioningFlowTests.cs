@@ -127,6 +127,53 @@ public class ProvisioningFlowTests
             Assert.Equal(LinkStatus.Active, (await db.AccountEntitlements.SingleAsync(l => l.AccountId == task.AccountId && l.EntitlementValueId == valueId)).Status);
     }
 
+    [Fact]
+    public async Task SapBtp_AdminRevokesAccessThenRemovesAccount_TasksRunInstantly_SimulatorAndRepositoryFollow()
+    {
+        await using var h = await ProvisioningHarness.StartAsync(SimulatedSystem.SapBtp, instant: true, correlationRule: "name=email");
+        var member = h.Sim.State.GetAccounts().First(a => a.Active && h.Sim.State.GetMembershipsOf(a.Id).Count > 0);
+        await h.AddUserAsync("ann", "boss", member.Name);
+        await h.ImportAsync();
+        var held = h.Sim.State.GetMembershipsOf(member.Id).First();
+        long accountId, valueId;
+        await using (var db = h.Db())
+        {
+            accountId = await db.Accounts.Where(a => a.AccountId == member.Id).Select(a => a.Id).SingleAsync();
+            valueId = await db.EntitlementValues.Where(v => v.EntitlementId == held.EntitlementId).Select(v => v.Id).SingleAsync();
+        }
+
+        var service = h.Service<ProvisioningTaskService>();
+        var revoke = await service.CreateForAccountAsync(accountId, ProvisioningTaskType.RemoveAccess, valueId, "admin");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => service.CreateForAccountAsync(accountId, ProvisioningTaskType.RemoveAccess, 999_999, "admin"));
+        var done = await WaitForTaskAsync(h, revoke.Id);
+        Assert.True(done.Status == ProvisioningTaskStatus.Completed, done.LastError);
+        Assert.DoesNotContain(h.Sim.State.GetMembershipsOf(member.Id), m => m.EntitlementId == held.EntitlementId);
+        await using (var db = h.Db())
+            Assert.Equal(LinkStatus.PendingRemove, (await db.AccountEntitlements.SingleAsync(l => l.AccountId == accountId && l.EntitlementValueId == valueId)).Status);
+        await h.ImportAsync();
+        await using (var db = h.Db())
+            Assert.False(await db.AccountEntitlements.AnyAsync(l => l.AccountId == accountId && l.EntitlementValueId == valueId));
+
+        var remove = await service.CreateForAccountAsync(accountId, ProvisioningTaskType.RemoveAccount, null, "admin");
+        Assert.True((await WaitForTaskAsync(h, remove.Id)).Status == ProvisioningTaskStatus.Completed);
+        Assert.Null(h.Sim.State.GetAccount(member.Id));
+        await using (var db = h.Db())
+            Assert.Equal(AccountStatus.Inactive, (await db.Accounts.SingleAsync(a => a.Id == accountId)).Status);
+    }
+
+    private static async Task<ProvisioningTask> WaitForTaskAsync(ProvisioningHarness h, long taskId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using var db = h.Db();
+            var task = await db.ProvisioningTasks.AsNoTracking().SingleAsync(t => t.Id == taskId);
+            if (ProvisioningHarness.IsFinal(task)) return task;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Task {taskId}: {task.Status} {task.LastError}");
+            await Task.Delay(100);
+        }
+    }
+
     public static TheoryData<FaultKind> TargetFaults => new() { FaultKind.TooManyRequests429, FaultKind.InternalError500, FaultKind.Latency, FaultKind.ErrorBodyWith200 };
 
     [Theory]
