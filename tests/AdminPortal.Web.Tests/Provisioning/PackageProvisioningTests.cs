@@ -59,6 +59,63 @@ public class PackageProvisioningTests
         Assert.Equal("CreateAccountJSON call1: HTTP 409 POST /iam/v2/service-accounts", r.ErrorSignature);
     }
 
+    public static TheoryData<FaultKind, bool, string> TargetFaults => new()
+    {
+        { FaultKind.TooManyRequests429, true, "HTTP 429 POST /iam/v2/service-accounts" },
+        { FaultKind.ServiceUnavailable503, true, "HTTP 503 POST /iam/v2/service-accounts" },
+        { FaultKind.InternalError500, true, "HTTP 500 POST /iam/v2/service-accounts" },
+        { FaultKind.BadGateway502, true, "HTTP 502 POST /iam/v2/service-accounts" },
+        { FaultKind.ConnectionReset, true, "transport error POST /iam/v2/service-accounts" },
+        { FaultKind.TruncatedBody, true, "transport error POST /iam/v2/service-accounts" },
+        { FaultKind.Conflict409, false, "HTTP 409 POST /iam/v2/service-accounts" },
+        { FaultKind.Forbidden403, false, "HTTP 403 POST /iam/v2/service-accounts" },
+        { FaultKind.ErrorBodyWith200, false, "HTTP 200 POST /iam/v2/service-accounts (response criteria)" },
+        { FaultKind.RedirectToLogin, false, "HTTP 302 POST /iam/v2/service-accounts" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TargetFaults))]
+    public async Task Confluent_CreateAgainstAFaultyTarget_IsClassified(FaultKind fault, bool retryable, string signature)
+    {
+        await using var rig = await Rig.StartAsync(SimulatedSystem.Confluent);
+        rig.Sim.Faults.Add(FaultRule.Always(fault, "/iam/v2/service-accounts"));
+        var before = rig.Sim.State.AccountCount;
+        var r = await rig.RunAsync(ProvisioningTaskType.CreateAccount, User(("username", "svc-faulty"), ("customproperty4", "x")));
+        Assert.False(r.Success);
+        Assert.Equal(retryable, r.Retryable);
+        Assert.True(r.AnyCallSent);
+        Assert.Equal("CreateAccountJSON call1: " + signature, r.ErrorSignature);
+        Assert.DoesNotContain(rig.Sim.Credentials["api_secret"], r.Error, StringComparison.Ordinal);
+        if (fault is FaultKind.TooManyRequests429 or FaultKind.ServiceUnavailable503) Assert.NotNull(r.RetryAfter);
+        Assert.Equal(before, rig.Sim.State.AccountCount);
+    }
+
+    [Fact]
+    public async Task SapBtp_RejectedToken_IsRefreshed_AndTheGroupCallRetried()
+    {
+        await using var rig = await Rig.StartAsync(SimulatedSystem.SapBtp);
+        var type = rig.Sim.State.EntitlementTypes.Single();
+        var member = rig.Sim.State.GetAccounts().First();
+        var group = rig.Sim.State.GetEntitlements(type).First(g => !rig.Sim.State.GetMembershipsOf(member.Id).Any(m => m.EntitlementId == g.Id));
+        rig.Sim.Faults.Add(FaultRule.Once(FaultKind.Unauthorized401, "/Groups/*"));
+        var r = await rig.RunAsync(ProvisioningTaskType.AddAccess, User(), Account(member.Id, member.Name), type, Ent(group.Id, group.Value));
+        Assert.True(r.Success, r.Error);
+        Assert.Contains(rig.Sim.State.GetMembershipsOf(member.Id), m => m.EntitlementId == group.Id);
+        Assert.Equal(["token call accAuth", "AddAccessJSON.Groups", "token call accAuth", "AddAccessJSON.Groups (retry 1 after token refresh)"], r.Exchanges.Select(e => e.Purpose));
+    }
+
+    [Fact]
+    public async Task Bynder_QuoteInAName_ArrivesIntact()
+    {
+        await using var rig = await Rig.StartAsync(SimulatedSystem.Bynder);
+        var profile = rig.Sim.State.GetAccounts()[0].Attributes["profileId"];
+        var r = await rig.RunAsync(ProvisioningTaskType.CreateAccount,
+            User(("username", "o.neil"), ("email", "oneil@example.com"), ("firstname", "Shaquille \\ \"Shaq\""), ("lastname", "O\"Neil"), ("customproperty4", profile)), password: "P\"w-1");
+        Assert.True(r.Success, r.Error);
+        var stored = rig.Sim.State.GetAccount(r.AccountId!)!;
+        Assert.Equal("Shaquille \\ \"Shaq\" O\"Neil", stored.Attributes["name"]);
+    }
+
     // ------------------------------------------------------------------ SAP BTP
 
     [Fact]
@@ -146,6 +203,22 @@ public class PackageProvisioningTests
         var removed = await rig.RunAsync(ProvisioningTaskType.RemoveAccess, user, account, "Teams", Ent(team.Id, team.Value));
         Assert.True(removed.Success, removed.Error);
         Assert.DoesNotContain(rig.Sim.State.GetMembershipsOf(id), m => m.EntitlementId == team.Id);
+    }
+
+    [Fact]
+    public async Task InContact_StrictCreateWithoutTeam_IsReportedAsFailure_AndNothingIsCreated()
+    {
+        // strict mode answers the package's create (no teamId/profileId/timeZone) with 206 and a per-item error
+        await using var rig = await Rig.StartAsync(SimulatedSystem.InContact, o => o.Strict = true);
+        var before = rig.Sim.State.AccountCount;
+        var r = await rig.RunAsync(ProvisioningTaskType.CreateAccount, User(("firstname", "A"), ("lastname", "B"), ("email", "ab@example.com"), ("username", "ab@example.com")));
+        Assert.False(r.Success);
+        Assert.False(r.Retryable);
+        Assert.True(r.AnyCallSent);
+        Assert.Null(r.AccountId);
+        Assert.Contains("Missing required field(s)", r.Error, StringComparison.Ordinal);
+        Assert.Equal("CreateAccountJSON call1: HTTP 206 POST /agents (response criteria)", r.ErrorSignature);
+        Assert.Equal(before, rig.Sim.State.AccountCount);
     }
 
     // ------------------------------------------------------------------ Signal Sciences

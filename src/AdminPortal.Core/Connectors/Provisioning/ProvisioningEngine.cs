@@ -24,7 +24,17 @@ public sealed class ProvisioningEngine
         var redactor = new SecretRedactor(options.SecretValues);
         redactor.AddSecret(request.Password);
         var run = new Run(options, redactor, connection, request);
-        var result = await run.ExecuteAsync(ct).ConfigureAwait(false);
+        Outcome result;
+        try
+        {
+            result = await run.ExecuteAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // safety net: the contract is "never throws except for cancellation"
+            var attr = ProvisioningConfig.AttributeFor(request.Operation);
+            result = new Outcome { Error = $"{attr}: unexpected engine error ({ex.GetType().Name}): {ex.Message}", ErrorSignature = $"{attr}: engine error {ex.GetType().Name}" };
+        }
         return new ProvisioningResult
         {
             Success = result.Success,
@@ -63,7 +73,7 @@ public sealed class ProvisioningEngine
         private readonly string _attr;
         private readonly List<string> _warnings = new();
         private readonly List<ProvisioningCallOutcome> _outcomes = new();
-        private volatile bool _anySent;
+        private bool _anySent;
 
         public Run(ConnectorEngineOptions o, SecretRedactor redactor, ConnectorConnection c, ProvisioningRequest r)
         {
@@ -126,7 +136,6 @@ public sealed class ProvisioningEngine
                     return ConfigError(ex.Message);
                 }
 
-                IReadOnlyList<JToken?> elements;
                 try
                 {
                     if (call.CallCondition is { } cond && !ConditionHolds(cond, session.BindingsFor(bindings)))
@@ -134,12 +143,19 @@ public sealed class ProvisioningEngine
                         _outcomes.Add(new ProvisioningCallOutcome(call.Name, call.Index, null, true, true, "callCondition is false"));
                         continue;
                     }
+                }
+                catch (ExpressionException ex)
+                {
+                    return TemplateError(call, "callCondition", ex);
+                }
+                IReadOnlyList<JToken?> elements;
+                try
+                {
                     elements = call.CallListPath is { } listPath ? ListElements(listPath, session.BindingsFor(bindings)) : [null];
                 }
                 catch (ExpressionException ex)
                 {
-                    var which = call.CallCondition is not null && call.CallListPath is null ? "callCondition" : call.CallListPath is not null ? "callCondition/callListPath" : "template";
-                    return TemplateError(call, which, ex);
+                    return TemplateError(call, "callListPath", ex);
                 }
                 if (elements.Count == 0)
                 {
@@ -155,26 +171,31 @@ public sealed class ProvisioningEngine
                     if (call.CallListPath is not null) callBindings = new Bindings(bindings).Set("childresponse", element);
                     var purpose = $"{_attr}.{call.Name}" + (call.CallListPath is null ? "" : $" element {n}/{elements.Count}");
                     HttpCallResult result;
+                    bool handedToHttp = false;
                     try
                     {
                         result = await session.ExecuteAsync(b =>
                         {
                             var req = RequestBuilder.Prepare(call.Http, b, _o.JsonEscapeBodyValues, _o.ExpressionLimits, profileBaseUrl: session.Profile.BaseUrl);
-                            _anySent = true;
+                            handedToHttp = true;
                             return req;
                         }, callBindings, purpose, ct).ConfigureAwait(false);
                     }
                     catch (ExpressionException ex)
                     {
+                        if (handedToHttp) _anySent = true; // a retry after a token refresh failed to render; the first attempt went out
                         return TemplateError(call, "request template (url, httpMethod, httpHeaders or httpParams)", ex);
                     }
                     catch (AuthException ex)
                     {
+                        if (handedToHttp) _anySent = true;
                         return AuthError(call, ex);
                     }
+                    // an unusable URL (relative without a base URL, malformed) never leaves the portal
+                    if (handedToHttp && !IsInvalidRequest(result)) _anySent = true;
                     executed++;
                     registry.Register(call.Name, result);
-                    var failure = Judge(call, result, session.BindingsFor(callBindings));
+                    var failure = Judge(call, result, session.BindingsFor(callBindings), session);
                     if (failure is not null) return failure;
                 }
             }
@@ -184,10 +205,21 @@ public sealed class ProvisioningEngine
 
         // ---------------------------------------------------------------- judging
 
-        private Outcome? Judge(ProvisioningCall call, HttpCallResult r, IBindingContext b)
+        private static bool IsInvalidRequest(HttpCallResult r) => r.TransportError is InvalidOperationException or UriFormatException;
+
+        private Outcome? Judge(ProvisioningCall call, HttpCallResult r, IBindingContext b, AuthSession session)
         {
             var path = ProvisioningFailures.PathTemplate(call.Http.Url);
             string where = $"{_attr} call '{call.Name}'";
+            if (IsInvalidRequest(r))
+            {
+                Record(call, null, false, "invalid request");
+                return new Outcome
+                {
+                    Error = $"{where}: the request could not be sent: {r.TransportError!.Message} — {r.Method} {r.Url}",
+                    ErrorSignature = $"{_attr} {call.Name}: invalid request {r.Method} {path}",
+                };
+            }
             if (r.TransportError is { } te)
             {
                 Record(call, null, false, "transport error");
@@ -224,6 +256,7 @@ public sealed class ProvisioningEngine
                     return null;
                 }
                 problem = verdict.Reason;
+                if (status is 401 or 403 && session.IsAuthFailure(r)) problem += " (authentication still failing after token refresh)";
             }
             Record(call, status, false, problem);
             var body = r.BodySnippet();
@@ -292,6 +325,16 @@ public sealed class ProvisioningEngine
                 if (string.IsNullOrEmpty(accountId))
                 {
                     accountId = null;
+                    // a create whose new id cannot be read leaves an account the portal cannot manage: fail closed
+                    // (not retryable: the target may already hold the account, a retry could duplicate it)
+                    if (_r.Operation == Domain.ProvisioningTaskType.CreateAccount)
+                    {
+                        return new Outcome
+                        {
+                            Error = $"{_attr}: every call met its success criteria but accountIdPath '{idPath}' found no value in the responses; the account may exist on the target without a known id",
+                            ErrorSignature = $"{_attr}: accountIdPath found no value",
+                        };
+                    }
                     _warnings.Add($"accountIdPath '{idPath}' found no value in the responses");
                 }
             }

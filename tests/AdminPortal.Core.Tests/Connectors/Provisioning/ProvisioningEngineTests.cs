@@ -174,6 +174,23 @@ public class ProvisioningEngineTests
         Assert.Equal([false, true, false, true], r.Calls.Select(c => c.Skipped));
     }
 
+    [Theory]
+    [InlineData("callCondition", "${user.country ==}")]
+    [InlineData("callListPath", "${response.call1.(}")]
+    public async Task BrokenConditionOrListPath_NamesTheFieldAndExpression(string field, string expression)
+    {
+        await using var srv = await Echo();
+        var extra = "," + new JProperty(field, expression).ToString(Formatting.None);
+        var json = Prov.Calls("", Prov.Call("call1", "POST", "BASE/a"), Prov.Call("call2", "POST", "BASE/b", null, extra));
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunProvisioningAsync(Prov.Connection(srv, null, ("UpdateAccountJSON", json)), Prov.Request(ProvisioningTaskType.UpdateAccount));
+        Assert.False(r.Success);
+        Assert.True(r.AnyCallSent);
+        Assert.StartsWith($"UpdateAccountJSON call 'call2': {field}: Syntax", r.Error, StringComparison.Ordinal);
+        Assert.Contains(expression[2..^1], r.Error, StringComparison.Ordinal);
+        Assert.Equal(["/a"], srv.Requests.Select(q => q.PathAndQuery));
+    }
+
     [Fact]
     public async Task CallListPath_RunsTheCallOncePerElement_WithChildresponse()
     {
@@ -286,6 +303,22 @@ public class ProvisioningEngineTests
     }
 
     [Fact]
+    public async Task CreateWhoseIdCannotBeRead_FailsWithoutRetry_OtherOperationsOnlyWarn()
+    {
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """{"result":"queued"}""", 201));
+        var json = Prov.Calls("\"accountIdPath\":\"call1.message.id\"", Prov.Call("call1", "POST", "BASE/users", "{}"));
+        var (engine, _, _) = Engine.Create();
+        var create = await engine.RunProvisioningAsync(Prov.Connection(srv, null, ("CreateAccountJSON", json)), Prov.Request(ProvisioningTaskType.CreateAccount));
+        Assert.False(create.Success, create.AccountId + " | " + string.Join(";", create.Warnings) + " | " + JsonConvert.SerializeObject(create.Calls));
+        Assert.False(create.Retryable);
+        Assert.True(create.AnyCallSent);
+        Assert.Equal("CreateAccountJSON: accountIdPath found no value", create.ErrorSignature);
+        var enable = await engine.RunProvisioningAsync(Prov.Connection(srv, null, ("EnableAccountJSON", json)), Prov.Request(ProvisioningTaskType.EnableAccount));
+        Assert.True(enable.Success, enable.Error);
+        Assert.Contains(enable.Warnings, w => w.Contains("accountIdPath", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Http200WithErrorBody_FailsTheTask_AndStopsTheChain()
     {
         await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, """{"agentResults":[{"success":false,"error":"Invalid team"}]}"""));
@@ -354,6 +387,27 @@ public class ProvisioningEngineTests
         Assert.True(r.Retryable);
         Assert.True(r.AnyCallSent);
         Assert.Equal("CreateAccountJSON call1: transport error POST /users", r.ErrorSignature);
+    }
+
+    [Fact]
+    public async Task RelativeUrlWithoutBaseUrl_IsNotRetryable_AndNothingIsSent()
+    {
+        await using var srv = await Echo();
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunProvisioningAsync(Prov.Connection(srv, null, ("RemoveAccountJSON", Prov.Calls("", Prov.Call("call1", "DELETE", "/api/v4/users/${account.accountID}")))),
+            Prov.Request(ProvisioningTaskType.RemoveAccount, account: Prov.Map(("accountID", "u1"))));
+        Assert.False(r.Success);
+        Assert.False(r.Retryable);
+        Assert.False(r.AnyCallSent);
+        Assert.Contains("no base URL", r.Error, StringComparison.Ordinal);
+        Assert.Equal("RemoveAccountJSON call1: invalid request DELETE /api/v4/users/{}", r.ErrorSignature);
+
+        // with the engine's BaseUrl the same JSON works
+        var (withBase, _, _) = Engine.Create(baseUrl: srv.BaseUrl);
+        var ok = await withBase.RunProvisioningAsync(Prov.Connection(srv, null, ("RemoveAccountJSON", Prov.Calls("", Prov.Call("call1", "DELETE", "/api/v4/users/${account.accountID}")))),
+            Prov.Request(ProvisioningTaskType.RemoveAccount, account: Prov.Map(("accountID", "u1"))));
+        Assert.True(ok.Success, ok.Error);
+        Assert.Equal("/api/v4/users/u1", srv.Requests.Single().PathAndQuery);
     }
 
     [Fact]
@@ -439,6 +493,28 @@ public class ProvisioningEngineTests
         var all = JsonConvert.SerializeObject(r.Exchanges);
         Assert.DoesNotContain("fresh-1", all);
         Assert.DoesNotContain("cs-very-secret", all);
+    }
+
+    [Fact]
+    public async Task StillUnauthorisedAfterRefresh_FailsWithoutRetry_AndSaysSo()
+    {
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Path(req) == "/token"
+            ? Fx.Json(ctx, """{"access_token":"t"}""")
+            : Fx.Json(ctx, """{"error":"forbidden"}""", 401));
+        var profile = new JObject
+        {
+            ["authType"] = "oauth2", ["url"] = srv.BaseUrl + "/token", ["httpMethod"] = "POST", ["httpParams"] = new JObject(),
+            ["retryFailureStatusCode"] = new JArray(401), ["maxRefreshTryCount"] = 2, ["tokenResponsePath"] = "access_token", ["tokenType"] = "Bearer", ["accessToken"] = "Bearer old",
+        };
+        var conn = new JObject { ["authentications"] = new JObject { ["acctAuth"] = profile } }.ToString();
+        var (engine, _, written) = Engine.Create();
+        var r = await engine.RunProvisioningAsync(Prov.Connection(srv, conn, ("EnableAccountJSON", Prov.Calls("", Prov.Call("call1", "PUT", "BASE/users/1")))), Prov.Request(ProvisioningTaskType.EnableAccount));
+        Assert.False(r.Success);
+        Assert.False(r.Retryable);
+        Assert.True(r.AnyCallSent);
+        Assert.Contains("authentication still failing after token refresh", r.Error, StringComparison.Ordinal);
+        Assert.Equal(5, srv.Requests.Count); // call, token, call, token, call
+        Assert.Equal(2, written.Count);
     }
 
     [Fact]
