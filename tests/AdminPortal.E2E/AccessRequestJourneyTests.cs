@@ -104,6 +104,64 @@ public class AccessRequestJourneyTests(BrowserFixture browser)
         await Screenshots.SaveAsync(page, "11-task-detail");
     }
 
+    [Fact]
+    public async Task FailedTask_GroupedByErrorSignature_AdminCompletesItManuallyWithComment()
+    {
+        // Arrange: the target answers 500 to every group change; a request with approver mode None is approved at once
+        await using var sim = await SimulatorHost.StartAsync(SimulatedSystem.SapBtp, new SimulatorOptions { Seed = 5, Accounts = 6, EntitlementsPerType = 3, LinksPerAccount = 1 });
+        sim.Faults.Add(FaultRule.Always(FaultKind.InternalError500, "/Groups/*"));
+        var services = browser.Portal.Services;
+        var endpoint = await services.GetRequiredService<SimulatedApplicationSetup>().SetUpAsync(sim, SharedPackagesFolder(), "sap-faulty", "sap-faulty-ep", "admin");
+        var systems = services.GetRequiredService<SecuritySystemService>();
+        var system = (await systems.GetAsync("sap-faulty"))!;
+        var ep = (await systems.GetEndpointAsync(endpoint))!;
+        Assert.Empty(await systems.SaveEndpointAsync(ep.Id, new EndpointEdit(ep.Name, null, null, system.Name, null, null, "name=email", ApproverMode.None, null, []), "admin"));
+        var member = sim.State.GetAccounts().First(a => a.Active);
+        Assert.Empty(await services.GetRequiredService<UserService>().SaveAsync(null,
+            new UserEdit("frida.faulty", "Frida", "Faulty", member.Name, null, UserStatus.Active, [SavRoles.EndUser]), Password, "admin"));
+        await ImportAsync(services, endpoint);
+        var group = sim.State.GetEntitlements(sim.State.EntitlementTypes.Single()).First(g => sim.State.GetMembershipsOf(member.Id).All(m => m.EntitlementId != g.Id));
+        long valueId;
+        await using (var db = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>().CreateDbContext())
+            valueId = await db.EntitlementValues.Where(v => v.EntitlementId == group.Id && v.EndpointId == ep.Id).Select(v => v.Id).SingleAsync();
+        var request = await services.GetRequiredService<AccessRequestService>().CreateAsync(
+            new NewAccessRequest(endpoint, null, false, [valueId], "Quarter-end close", null), new Actor("frida.faulty", false));
+        Assert.Equal(AccessRequestStatus.Approved, request.Status);
+        await services.GetRequiredService<ProvisioningTaskService>().RunDueAsync(CancellationToken.None);
+        var task = await WaitForTaskAsync(services, request.Id);
+        Assert.Equal(ProvisioningTaskStatus.Failed, task.Status);
+        Assert.NotNull(task.NextAttemptUtc);
+
+        // Act: the administrator finds it grouped by its error, checks the exchange and completes it manually
+        var page = await browser.NewPageAsync();
+        await new LoginPage(page).SignInAsync("admin", PortalServer.AdminPassword);
+        await page.GotoAsync("/admin/tasks");
+        await LoginPage.WaitForCircuitAsync(page);
+        await Expect(page.GetByTestId("tasks-failure-groups")).ToContainTextAsync(task.ErrorSignature!);
+        await Expect(page.GetByTestId($"tasks-state-{task.Id}")).ToHaveTextAsync("Failed");
+        await Screenshots.SaveAsync(page, "12-tasks-failure-groups");
+        await page.GotoAsync($"/admin/tasks/{task.Id}");
+        await LoginPage.WaitForCircuitAsync(page);
+        await Expect(page.GetByTestId("task-detail-error")).ToContainTextAsync("500");
+        await page.GetByTestId("task-complete").ClickAsync();
+        await Expect(page.Locator(".rz-notification")).ToContainTextAsync("Say what was done");
+        await page.GetByTestId("task-comment").FillAsync("Added in the SAP BTP cockpit by hand (ticket OPS-1234).");
+        await page.GetByTestId("task-complete").ClickAsync();
+        await Expect(page.GetByTestId("task-detail-state")).ToHaveTextAsync("Completed");
+        await page.ReloadAsync();
+        await LoginPage.WaitForCircuitAsync(page);
+        await Expect(page.GetByTestId("task-detail-state")).ToHaveTextAsync("Completed");
+        await Screenshots.SaveAsync(page, "13-task-completed-manually");
+
+        // Assert: the task and the request are closed, with who and why
+        await using var check = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>().CreateDbContext();
+        var closed = await check.ProvisioningTasks.AsNoTracking().SingleAsync(t => t.Id == task.Id);
+        Assert.Equal("admin", closed.CompletedBy);
+        Assert.Contains("OPS-1234", closed.Comment);
+        Assert.Null(closed.NextAttemptUtc);
+        Assert.Equal(AccessRequestStatus.Provisioned, (await check.AccessRequests.AsNoTracking().SingleAsync(r => r.Id == request.Id)).Status);
+    }
+
     private static async Task ImportAsync(IServiceProvider services, string endpoint)
     {
         var id = await services.GetRequiredService<ImportService>().QueueAsync(new ImportRequest(endpoint, "full", false, "test", "admin"));
@@ -130,7 +188,7 @@ public class AccessRequestJourneyTests(BrowserFixture browser)
         {
             await using var db = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>().CreateDbContext();
             var task = await db.ProvisioningTasks.AsNoTracking().SingleOrDefaultAsync(t => t.AccessRequestId == requestId);
-            if (task is { Status: not (ProvisioningTaskStatus.New or ProvisioningTaskStatus.InProgress) }) return task;
+            if (task is { Status: not (ProvisioningTaskStatus.New or ProvisioningTaskStatus.InProgress) } && task.Attempts > 0) return task;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Task of request {requestId}: {task?.Status} {task?.LastError}");
             await Task.Delay(200);
         }
