@@ -127,7 +127,7 @@ public class AccessRequestJourneyTests(BrowserFixture browser)
         var request = await services.GetRequiredService<AccessRequestService>().CreateAsync(
             new NewAccessRequest(endpoint, null, false, [valueId], "Quarter-end close", null), new Actor("frida.faulty", false));
         Assert.Equal(AccessRequestStatus.Approved, request.Status);
-        await services.GetRequiredService<ProvisioningTaskService>().RunDueAsync(CancellationToken.None);
+        services.GetRequiredService<ProvisioningQueue>().RunDue("test");
         var task = await WaitForTaskAsync(services, request.Id);
         Assert.Equal(ProvisioningTaskStatus.Failed, task.Status);
         Assert.NotNull(task.NextAttemptUtc);

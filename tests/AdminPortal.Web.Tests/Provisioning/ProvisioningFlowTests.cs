@@ -264,6 +264,26 @@ public class ProvisioningFlowTests
     }
 
     [Fact]
+    public async Task SameTask_RunTwiceAtOnce_OnlyOneClaimsIt_OneAttempt_OneAccount()
+    {
+        await using var h = await ProvisioningHarness.StartAsync(SimulatedSystem.Confluent, instant: false,
+            new Dictionary<string, string>(ProvisioningHarness.FastRetries) { ["Provisioning:IntervalSeconds"] = "3600" });
+        await h.AddUserAsync("svc-twice", "boss", "twice@example.test", ("CustomProperty4", "twice"));
+        var id = await RequestNewAccountAsync(h, "svc-twice");
+        await ApproveAsync(h, id, "boss");
+        var taskId = Assert.Single(await h.TasksOfAsync(id)).Id;
+
+        var service = h.Service<ProvisioningTaskService>();
+        var ran = await Task.WhenAll(service.RunTaskAsync(taskId, CancellationToken.None), service.RunTaskAsync(taskId, CancellationToken.None));
+
+        Assert.Single(ran, r => r);
+        var task = Assert.Single(await h.TasksOfAsync(id));
+        Assert.Equal(ProvisioningTaskStatus.Completed, task.Status);
+        Assert.Equal(1, task.Attempts);
+        Assert.Single(h.Sim.State.GetAccounts(), a => a.Attributes.GetValueOrDefault("display_name") == "svc-twice");
+    }
+
+    [Fact]
     public async Task Authorization_OthersCannotReadOrDecide_ApproverCannotApproveOwn_EnforcedInServiceAndApi()
     {
         await using var h = await ProvisioningHarness.StartAsync(SimulatedSystem.Confluent, instant: false,

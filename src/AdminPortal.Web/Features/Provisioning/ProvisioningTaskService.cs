@@ -184,12 +184,20 @@ public sealed class ProvisioningTaskService(
             if (account is not null) task.AccountId = account.Id;
         }
 
-        // Record the intent before anything can leave the portal; it is cleared together with the result.
-        task.Status = ProvisioningTaskStatus.InProgress;
-        task.Attempts++;
-        task.IntentRecordedUtc = Now;
-        task.UpdatedUtc = Now;
-        await db.SaveChangesAsync(ct);
+        // Claim the task and record the intent before anything can leave the portal, in one conditional update:
+        // whoever changed the task since it was read (another runner, an administrator) wins and this attempt is dropped.
+        // The intent is cleared together with the result.
+        var now = Now;
+        var accountId = task.AccountId;
+        var claimed = await db.ProvisioningTasks.Where(t => t.Id == task.Id && t.Status == task.Status && t.UpdatedUtc == task.UpdatedUtc)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.Status, ProvisioningTaskStatus.InProgress)
+                .SetProperty(t => t.Attempts, t => t.Attempts + 1)
+                .SetProperty(t => t.IntentRecordedUtc, now)
+                .SetProperty(t => t.UpdatedUtc, now)
+                .SetProperty(t => t.AccountId, accountId), ct);
+        if (claimed == 0) return false;
+        await db.Entry(task).ReloadAsync(ct);
 
         var recorder = new InMemoryExchangeRecorder();
         ProvisioningResult result;
