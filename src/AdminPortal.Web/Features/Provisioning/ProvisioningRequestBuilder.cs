@@ -30,6 +30,8 @@ public static class ProvisioningRequestBuilder
         if (request?.DecidedById is { } deciderId && await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == deciderId, ct) is { } decider)
             approvers.Add(UserMap(decider, null));
 
+        var link = account is null || value is null ? null : await db.AccountEntitlements.AsNoTracking()
+            .SingleOrDefaultAsync(l => l.AccountId == account.Id && l.EntitlementValueId == value.Id, ct);
         var payload = Payload(task.PayloadJson);
         var attributes = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (k, v) in Payload(request?.AttributesJson)) attributes[k] = v;
@@ -53,6 +55,17 @@ public static class ProvisioningRequestBuilder
             BusinessJustification = request?.BusinessJustification,
             RequestAttributes = attributes,
             Approvers = approvers,
+            TaskAttributes = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["source"] = task.AccessRequestId is null ? "MANUAL" : "REQUEST",
+                ["provisioningcomments"] = task.Comment ?? request?.DecisionComment,
+            },
+            AccountEntitlement = link is null ? null : new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["accountkey"] = link.AccountId.ToString(CultureInfo.InvariantCulture),
+                ["entitlementvaluekey"] = link.EntitlementValueId.ToString(CultureInfo.InvariantCulture),
+                ["status"] = link.Status.ToString(),
+            },
         };
     }
 
