@@ -27,6 +27,10 @@ public sealed class ConnectorEngine
     public Task<ProvisioningResult> RunProvisioningAsync(ConnectorConnection connection, ProvisioningRequest request, CancellationToken ct = default)
         => new ProvisioningEngine(_options).RunAsync(connection, request, ct);
 
+    /// <summary>A session that runs several provisioning tasks of <paramref name="connection"/> with shared token state
+    /// (one token call for a batch instead of one per task) and rate-limit counting; see <see cref="ProvisioningSession"/>.</summary>
+    public ProvisioningSession OpenProvisioningSession(ConnectorConnection connection) => new(_options, connection);
+
     /// <summary>Runs the profile's testConnectionParams call, or else its token call, and reports the redacted exchange.
     /// Profile defaults to the only/first profile.</summary>
     public async Task<TestConnectionResult> TestConnectionAsync(ConnectionDefinition connection, string? profileName = null, CancellationToken ct = default)

@@ -50,13 +50,14 @@ public sealed class ConnectorEngineOptions
     public Func<TimeSpan, CancellationToken, Task>? Delay { get; init; }
 
     /// <summary>A copy whose exchanges go to <paramref name="local"/> as well as to <see cref="Recorder"/>
-    /// (used to hand a run's own exchanges back in its result).</summary>
-    internal ConnectorEngineOptions AlsoRecordingTo(IExchangeRecorder local) => new()
+    /// (used to hand a run's own exchanges back in its result); with <paramref name="replaceHostRecorder"/> only to
+    /// <paramref name="local"/> (which then forwards to the host itself).</summary>
+    internal ConnectorEngineOptions AlsoRecordingTo(IExchangeRecorder local, bool replaceHostRecorder = false) => new()
     {
         HttpClientFactory = HttpClientFactory,
         BaseUrl = BaseUrl,
         UrlRewrites = UrlRewrites,
-        Recorder = new TeeRecorder(local, Recorder),
+        Recorder = replaceHostRecorder ? local : new TeeRecorder(local, Recorder),
         SecretValues = SecretValues,
         OnTokensRefreshed = OnTokensRefreshed,
         MaxPages = MaxPages,

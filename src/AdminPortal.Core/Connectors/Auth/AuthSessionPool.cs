@@ -23,10 +23,10 @@ public sealed class AuthSessionPool
     }
 
     /// <summary>The session of profile <paramref name="profile"/> (null = the only profile). Throws
-    /// <see cref="ConnectorConfigException"/> naming <paramref name="usedBy"/> when the profile does not exist.</summary>
-    public AuthSession Get(string? profile, string usedBy)
+    /// <see cref="ConnectorConfigException"/> naming <paramref name="usedBy"/> (in <paramref name="attribute"/>) when the profile does not exist.</summary>
+    public AuthSession Get(string? profile, string usedBy, string? attribute = null)
     {
-        var p = _connection.Get(profile, usedBy, _attribute);
+        var p = _connection.Get(profile, usedBy, attribute ?? _attribute);
         lock (_gate)
         {
             if (!_sessions.TryGetValue(p.Name, out var s)) _sessions[p.Name] = s = new AuthSession(p, _exec, _options);

@@ -105,10 +105,21 @@ public static class ProvisioningBindings
         return d;
     }
 
+    /// <summary>Values the expression language understands: dates as ISO-8601 text (DateTime kept as given, offsets kept),
+    /// Guids and enums as text, nested maps case-insensitive, lists element-wise.</summary>
     private static object? Copy(object? v) => v switch
     {
+        null or string or bool or long or int or double => v,
+        DateTime dt => dt.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture),
+        DateTimeOffset dto => dto.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        Guid g => g.ToString(),
+        Enum e => e.ToString(),
         IReadOnlyDictionary<string, object?> m => Map(m),
         IDictionary<string, object?> m => Map(m.ToDictionary(k => k.Key, k => k.Value)),
+        IReadOnlyDictionary<string, string?> m => Map(m.ToDictionary(k => k.Key, k => (object?)k.Value)),
+        Newtonsoft.Json.Linq.JToken => v,
+        System.Collections.IEnumerable list => list.Cast<object?>().Select(Copy).ToList(),
         _ => v,
     };
 }

@@ -42,6 +42,10 @@ public class ProvisioningEngineTests
             ["token"] = "${access_token}",
             ["linkRow"] = "${account_entitlements.uuid}",
             ["owners"] = "${ServiceAccountOwnerMap.size()}",
+            ["random"] = "${randomPassword}",
+            ["hired"] = "${user.startdate}",
+            ["groups"] = "${user.groups.join('|')}",
+            ["child"] = "${childresponse == null}",
         };
         var call = new JObject
         {
@@ -54,7 +58,7 @@ public class ProvisioningEngineTests
             Operation = ProvisioningTaskType.UpdateAccount,
             TaskId = 41,
             RequestId = 7,
-            User = Prov.Map(("firstname", "Jane"), ("lastname", "Doe")),
+            User = Prov.Map(("firstname", "Jane"), ("lastname", "Doe"), ("startdate", new DateTime(2026, 3, 1, 8, 30, 0, DateTimeKind.Utc)), ("groups", new[] { "g1", "g2" })),
             Account = Prov.Map(("accountID", "a-1"), ("name", "jdoe"), ("customproperty1", "cp1")),
             AccountName = "jdoe",
             EntitlementValue = Prov.Map(("entitlementID", "g-1"), ("entitlement_value", "Admins")),
@@ -71,7 +75,7 @@ public class ProvisioningEngineTests
         var (engine, _, _) = Engine.Create();
         var r = await engine.RunProvisioningAsync(conn, request);
         Assert.True(r.Success, r.Error);
-        var sent = JObject.Parse(srv.Requests.Single().Body);
+        var sent = JsonConvert.DeserializeObject<JObject>(srv.Requests.Single().Body, new JsonSerializerSettings { DateParseHandling = DateParseHandling.None })!;
         Assert.Equal("Jane Doe", (string?)sent["user"]);
         Assert.Equal("a-1/jdoe", (string?)sent["account"]);
         Assert.Equal("cp1", (string?)sent["userAccount"]);
@@ -91,6 +95,10 @@ public class ProvisioningEngineTests
         Assert.Equal("Bearer static-token-123", (string?)sent["token"]);
         Assert.Equal("link-9", (string?)sent["linkRow"]);
         Assert.Equal(0, (int)sent["owners"]!);
+        Assert.Equal("S3cret!pw", (string?)sent["random"]);
+        Assert.Equal("2026-03-01T08:30:00Z", (string?)sent["hired"]);
+        Assert.Equal("g1|g2", (string?)sent["groups"]);
+        Assert.True((bool)sent["child"]!);
         // the password is masked in the recorded exchange
         Assert.DoesNotContain("S3cret!pw", JsonConvert.SerializeObject(r.Exchanges));
     }
@@ -515,6 +523,42 @@ public class ProvisioningEngineTests
         Assert.Contains("authentication still failing after token refresh", r.Error, StringComparison.Ordinal);
         Assert.Equal(5, srv.Requests.Count); // call, token, call, token, call
         Assert.Equal(2, written.Count);
+    }
+
+    [Fact]
+    public async Task Session_SharesTheTokenAcrossTasks_AndKeepsEachTasksExchanges()
+    {
+        int tokenCalls = 0;
+        await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
+        {
+            if (Fx.Path(req) == "/token") { Interlocked.Increment(ref tokenCalls); await Fx.Json(ctx, """{"access_token":"shared","expires_in":3600}"""); return; }
+            await Task.Delay(20);
+            await Fx.Json(ctx, req.Header("Authorization") == "Bearer shared" ? """{"ok":true}""" : """{"error":"no"}""", req.Header("Authorization") == "Bearer shared" ? 200 : 401);
+        });
+        var profile = new JObject
+        {
+            ["authType"] = "oauth2", ["url"] = srv.BaseUrl + "/token", ["httpMethod"] = "POST", ["httpParams"] = new JObject(),
+            ["retryFailureStatusCode"] = new JArray(401), ["tokenResponsePath"] = "access_token", ["tokenType"] = "Bearer",
+        };
+        var conn = Prov.Connection(srv, new JObject { ["authentications"] = new JObject { ["acctAuth"] = profile } }.ToString(),
+            ("EnableAccountJSON", Prov.Calls("", Prov.Call("call1", "PUT", "BASE/users/${account.accountID}/enable"))));
+        var (engine, hostRecorder, written) = Engine.Create();
+        var session = engine.OpenProvisioningSession(conn);
+        var first = await session.RunAsync(Prov.Request(ProvisioningTaskType.EnableAccount, account: Prov.Map(("accountID", "u0"))));
+        Assert.True(first.Success, first.Error);
+        var parallel = await Task.WhenAll(Enumerable.Range(1, 4).Select(i =>
+            session.RunAsync(Prov.Request(ProvisioningTaskType.EnableAccount, account: Prov.Map(("accountID", "u" + i))))));
+        Assert.All(parallel, r => Assert.True(r.Success, r.Error));
+        Assert.Equal(1, tokenCalls);
+        Assert.Single(written);
+        Assert.Equal(["token call acctAuth", "EnableAccountJSON.call1"], first.Exchanges.Select(e => e.Purpose));
+        for (int i = 1; i <= 4; i++) Assert.Equal($"/users/u{i}/enable", new Uri(parallel[i - 1].Exchanges.Single().Url).AbsolutePath);
+        Assert.Equal(6, hostRecorder.Exchanges.Count);
+
+        // a one-off run starts from the ConnectionJSON again
+        var alone = await engine.RunProvisioningAsync(conn, Prov.Request(ProvisioningTaskType.EnableAccount, account: Prov.Map(("accountID", "u9"))));
+        Assert.True(alone.Success, alone.Error);
+        Assert.Equal(2, tokenCalls);
     }
 
     [Fact]
