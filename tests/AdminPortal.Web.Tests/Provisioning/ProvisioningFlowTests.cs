@@ -284,6 +284,50 @@ public class ProvisioningFlowTests
     }
 
     [Fact]
+    public async Task RequestAttributes_RequiredEnforced_StoredAndBoundWithUserManagerAndApproverForTheEngine()
+    {
+        await using var h = await ProvisioningHarness.StartAsync(SimulatedSystem.Confluent, instant: false,
+            new Dictionary<string, string>(ProvisioningHarness.FastRetries) { ["Provisioning:IntervalSeconds"] = "3600" });
+        await h.AddUserAsync("svc-attrs", "boss", "attrs@example.test", ("CustomProperty4", "desc"), ("CustomProperty7", "cost-77"));
+        await using (var db = h.Db())
+        {
+            var ep = await db.Endpoints.SingleAsync(e => e.Name == h.Endpoint);
+            ep.RequestAttributesJson = """[{"name":"RoleType","label":"Role type","required":true},{"name":"Note","label":"Note"}]""";
+            await db.SaveChangesAsync();
+        }
+
+        var service = h.Service<AccessRequestService>();
+        var actor = new Actor("svc-attrs", false);
+        var missing = await Assert.ThrowsAsync<RequestValidationException>(() => service.CreateAsync(new NewAccessRequest(h.Endpoint, null, true, [], "why", null), actor));
+        Assert.Contains("attributes.RoleType", missing.Errors.Keys);
+        var unknown = await Assert.ThrowsAsync<RequestValidationException>(() => service.CreateAsync(
+            new NewAccessRequest(h.Endpoint, null, true, [], "why", new Dictionary<string, string?> { ["RoleType"] = "x", ["Bogus"] = "y" }), actor));
+        Assert.Contains("attributes.Bogus", unknown.Errors.Keys);
+
+        var view = await service.CreateAsync(new NewAccessRequest(h.Endpoint, null, true, [], "why", new Dictionary<string, string?> { ["roletype"] = "Operator" }), actor);
+        Assert.Equal("Operator", view.Attributes["RoleType"]);
+        await service.DecideAsync(view.Id, true, "go", new Actor("boss", false));
+
+        await using (var db = h.Db())
+        {
+            var task = await db.ProvisioningTasks.SingleAsync(t => t.AccessRequestId == view.Id);
+            var request = await ProvisioningRequestBuilder.BuildAsync(db, task, null, CancellationToken.None);
+            Assert.Equal(ProvisioningTaskType.CreateAccount, request.Operation);
+            Assert.Equal(view.Id, request.RequestId);
+            Assert.Equal("Operator", request.RequestAttributes["RoleType"]);
+            Assert.Equal("why", request.BusinessJustification);
+            Assert.Equal("svc-attrs", request.User["username"]);
+            Assert.Equal("cost-77", request.User["customproperty7"]);
+            Assert.Equal("boss", request.User["manager"]);
+            Assert.Equal("boss@example.test", request.UserManager!["email"]);
+            Assert.Equal("boss", Assert.Single(request.Approvers)["username"]);
+            Assert.Equal(h.Endpoint, request.Endpoint["endpointname"]);
+            Assert.Equal("REQUEST", request.TaskAttributes["source"]);
+            Assert.Null(request.Account);
+        }
+    }
+
+    [Fact]
     public async Task Authorization_OthersCannotReadOrDecide_ApproverCannotApproveOwn_EnforcedInServiceAndApi()
     {
         await using var h = await ProvisioningHarness.StartAsync(SimulatedSystem.Confluent, instant: false,
