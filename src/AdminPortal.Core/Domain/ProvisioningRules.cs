@@ -122,11 +122,24 @@ public static class ProvisioningRules
     /// the operation fails for good (retrying cannot help). Any other failure is retried on the backoff schedule
     /// until <see cref="RetrySettings.MaxAttempts"/> attempts were made, then the task stays Failed with no next attempt.
     /// </summary>
-    public static AttemptOutcome AfterAttempt(bool success, bool notConfigured, int attemptsIncludingThis, RetrySettings settings, TimeSpan? retryAfter, DateTime nowUtc, double random01)
+    /// <param name="partiallyApplied">A create failed after one of its calls succeeded (or after the target returned an account id):
+    /// the account may exist, so the task goes to NeedsReview instead of being retried into a duplicate.</param>
+    public static AttemptOutcome AfterAttempt(bool success, bool notConfigured, int attemptsIncludingThis, RetrySettings settings, TimeSpan? retryAfter, DateTime nowUtc, double random01,
+        bool partiallyApplied = false)
     {
         if (success) return new AttemptOutcome(ProvisioningTaskStatus.Completed, null, true);
+        if (partiallyApplied) return new AttemptOutcome(ProvisioningTaskStatus.NeedsReview, null, true);
         if (notConfigured || attemptsIncludingThis >= settings.MaxAttempts) return new AttemptOutcome(ProvisioningTaskStatus.Failed, null, true);
         return new AttemptOutcome(ProvisioningTaskStatus.Failed, nowUtc + Backoff(attemptsIncludingThis, settings, retryAfter, random01), false);
+    }
+
+    /// <summary>True when a failed create may still have created something: one of its calls succeeded (an earlier call, or the
+    /// only call when reading the account id afterwards failed), or an account id came back.</summary>
+    public static bool IsPartialCreate(ProvisioningTaskType type, bool success, IEnumerable<(bool Success, bool Skipped)> calls, string? accountId)
+    {
+        if (success || type != ProvisioningTaskType.CreateAccount) return false;
+        if (!string.IsNullOrEmpty(accountId)) return true;
+        return calls.Any(c => c.Success && !c.Skipped);
     }
 
     /// <summary>

@@ -112,6 +112,19 @@ public class ProvisioningRulesTests
         Assert.Equal(new AttemptOutcome(ProvisioningTaskStatus.Failed, null, true), ProvisioningRules.AfterAttempt(false, true, 1, Retry, null, Now, 0));
     }
 
+    [Fact]
+    public void PartialCreate_EarlierCallSucceededOrIdReturned_GoesToReviewInsteadOfRetry()
+    {
+        Assert.True(ProvisioningRules.IsPartialCreate(ProvisioningTaskType.CreateAccount, false, [(true, false), (false, false)], null));
+        Assert.True(ProvisioningRules.IsPartialCreate(ProvisioningTaskType.CreateAccount, false, [(false, false)], "sa-1"));
+        Assert.False(ProvisioningRules.IsPartialCreate(ProvisioningTaskType.CreateAccount, false, [(false, false)], null));
+        Assert.True(ProvisioningRules.IsPartialCreate(ProvisioningTaskType.CreateAccount, false, [(true, false)], null));
+        Assert.False(ProvisioningRules.IsPartialCreate(ProvisioningTaskType.CreateAccount, false, [(true, true), (false, false)], null));
+        Assert.False(ProvisioningRules.IsPartialCreate(ProvisioningTaskType.AddAccess, false, [(true, false), (false, false)], null));
+        Assert.False(ProvisioningRules.IsPartialCreate(ProvisioningTaskType.CreateAccount, true, [(true, false), (true, false)], "sa-1"));
+        Assert.Equal(new AttemptOutcome(ProvisioningTaskStatus.NeedsReview, null, true), ProvisioningRules.AfterAttempt(false, false, 1, Retry, null, Now, 0, partiallyApplied: true));
+    }
+
     [Theory]
     [InlineData(ProvisioningTaskStatus.InProgress, true, true)]
     [InlineData(ProvisioningTaskStatus.New, true, true)]

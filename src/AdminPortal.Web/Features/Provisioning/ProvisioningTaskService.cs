@@ -234,7 +234,8 @@ public sealed class ProvisioningTaskService(
         IReadOnlyList<EngineExchange> recorded, CancellationToken ct)
     {
         var now = Now;
-        var outcome = ProvisioningRules.AfterAttempt(result.Success, result.NotConfigured, task.Attempts, options.CurrentValue.Retry, result.RetryAfter, now, Random.Shared.NextDouble());
+        var partial = ProvisioningRules.IsPartialCreate(task.Type, result.Success, result.Calls.Select(c => (c.Success, c.Skipped)), result.AccountId);
+        var outcome = ProvisioningRules.AfterAttempt(result.Success, result.NotConfigured, task.Attempts, options.CurrentValue.Retry, result.RetryAfter, now, Random.Shared.NextDouble(), partial);
         task.Status = outcome.Status;
         task.NextAttemptUtc = outcome.NextAttemptUtc;
         task.IntentRecordedUtc = null;
@@ -249,7 +250,8 @@ public sealed class ProvisioningTaskService(
         }
         else
         {
-            task.LastError = Truncate(result.Error ?? "The target did not confirm the operation.", 4000);
+            task.LastError = Truncate((partial ? "Partly applied — an earlier call succeeded, so the account may exist; check the target, then retry or complete manually. " : "")
+                                      + (result.Error ?? "The target did not confirm the operation."), 4000);
             task.ErrorSignature = Truncate(result.ErrorSignature ?? "unknown", 300);
         }
 
