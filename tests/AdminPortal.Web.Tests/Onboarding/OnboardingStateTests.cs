@@ -64,4 +64,24 @@ public class OnboardingStateTests(PortalFactory factory) : IClassFixture<PortalF
         Assert.Equal(sim.State.GetAccounts().Count, state.Accounts);
         Assert.DoesNotContain(await onboarding.InProgressAsync(), s => s.Connection == profile.ConnectionName);
     }
+
+    [Fact]
+    public async Task BlankRestConnection_WaitsForConnectionJsonAndImportAccountEntJson()
+    {
+        // Arrange: a blank connection, as "Start from a blank REST connection" creates it
+        var connections = harness.Service<ConnectionService>();
+        var onboarding = harness.Service<OnboardingService>();
+        Assert.Empty(await connections.CreateAsync(new ConnectionDetails("blank-onboarding", null), "tests"));
+
+        // Act
+        var state = (await onboarding.GetAsync("blank-onboarding"))!;
+
+        // Assert: credentials are the step, both JSON attributes missing; nothing further is done
+        Assert.Equal(OnboardingStep.Credentials, state.Current);
+        Assert.False(state.ConnectionJsonEntered);
+        Assert.False(state.HasImportJson);
+        Assert.Null(state.LastTestSucceeded);
+        Assert.Null(state.SecuritySystem);
+        Assert.Null(await onboarding.GetAsync("no-such-connection"));
+    }
 }
