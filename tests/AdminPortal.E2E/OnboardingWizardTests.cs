@@ -75,6 +75,7 @@ public class OnboardingWizardTests(BrowserFixture browser)
         var row = page.GetByTestId("onboarding-row").Filter(new() { HasText = ConnectionName });
         await Expect(row).ToContainTextAsync("Test connection");
         await Expect(row).ToContainTextAsync("3 of 7");
+        await Screenshots.SaveAsync(page, "28-onboarding-in-progress");
         await page.GetByTestId($"resume-{ConnectionName}").ClickAsync();
         await Expect(page.GetByTestId("panel-Test")).ToBeVisibleAsync();
 
