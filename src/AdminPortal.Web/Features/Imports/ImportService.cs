@@ -194,7 +194,7 @@ public class ImportService(
         run.FinishedUtc = clock.GetUtcNow().UtcDateTime;
         run.Phase = run.Status.ToString();
         run.Log = log.ToString();
-        db.HttpExchanges.AddRange(recorder.Exchanges.Select((x, i) => ToEntity(x, runId, i)));
+        db.HttpExchanges.AddRange(recorder.Exchanges.Select((x, i) => ExchangeRows.From(x, i, runId: runId)));
         await db.SaveChangesAsync(CancellationToken.None);
         await notifier.PublishAsync(new JobProgress(runId, run.Status.ToString(), run.Pages, run.Read, 0, stopwatch.Elapsed, run.Error, true));
     }
@@ -396,22 +396,6 @@ public class ImportService(
         };
     }
 
-    private static DomainExchange ToEntity(EngineExchange x, long runId, int sequence) => new()
-    {
-        JobRunId = runId,
-        Sequence = sequence,
-        StartedUtc = x.StartedAt.UtcDateTime,
-        DurationMs = (int)x.Duration.TotalMilliseconds,
-        Method = x.Method,
-        Url = x.Url,
-        OriginalUrl = x.Url == x.ConfiguredUrl ? null : $"{x.ConfiguredUrl}{(x.RewriteApplied is null ? "" : $"  (rewrite {x.RewriteApplied})")}",
-        RequestHeaders = string.Join('\n', x.RequestHeaders.Select(h => $"{h.Key}: {h.Value}")),
-        RequestBody = x.RequestBody,
-        StatusCode = x.StatusCode,
-        ResponseHeaders = string.Join('\n', x.ResponseHeaders.Select(h => $"{h.Key}: {h.Value}")),
-        ResponseBody = x.ResponseBodyTruncated ? x.ResponseBody + "\n… (truncated)" : x.ResponseBody,
-        Error = string.IsNullOrEmpty(x.Purpose) ? x.Error : $"{x.Purpose}{(x.Error is null ? "" : ": " + x.Error)}",
-    };
 
     /// <summary>Keeps the first exchanges of a run (bodies are already capped and redacted by the engine).</summary>
     private sealed class CappedRecorder(int max) : IExchangeRecorder
