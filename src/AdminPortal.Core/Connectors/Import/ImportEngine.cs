@@ -67,6 +67,11 @@ public sealed class ImportEngine
         // key indexes kept for link resolution (strings only)
         private readonly HashSet<string> _accountIds = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _accountNameToId = new(StringComparer.Ordinal);
+        // Only a link keyed by account name needs the name → id index; at 1M accounts it is ~100 MB, so it is kept only then.
+        private readonly bool _needNames;
+        // Entitlement ids repeat once per membership (5M times at 1M accounts × 5 links); one instance per distinct id
+        // instead of one per membership keeps the pending links a fraction of their size.
+        private readonly Dictionary<string, string> _entIdInstances = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Dictionary<string, string?>> _entities = new(StringComparer.Ordinal); // type -> id -> value
         private readonly List<(string Acct, string AcctKeyField, string Type, string Ent, string EntKeyField)> _pendingLinks = new();
         private readonly HashSet<(string, string, string)> _emittedLinks = new();
@@ -82,6 +87,16 @@ public sealed class ImportEngine
             _exec = new CallExecutor(o, _redactor);
             _reader = new PagedReader(o, _redactor);
             _mapper = new RecordMapper(o.ExpressionLimits, Warn);
+            static bool IsName(string? keyField) => string.Equals(keyField, "name", StringComparison.OrdinalIgnoreCase);
+            _needNames = (c.Import?.Entitlements?.Types.Any(t => IsName(t.Members?.KeyField)) ?? false)
+                         || (c.Import?.AcctEnt?.Calls.Any(x => IsName(x.Call.AcctKeyField)) ?? false);
+        }
+
+        private string EntIdInstance(string id)
+        {
+            if (_entIdInstances.TryGetValue(id, out var same)) return same;
+            _entIdInstances[id] = id;
+            return id;
         }
 
         public long AccountCount { get; private set; }
@@ -194,7 +209,7 @@ public sealed class ImportEngine
             foreach (var m in acc.AcctEntMappings)
             {
                 var ids = RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath).Distinct(StringComparer.Ordinal).ToList();
-                foreach (var e in ids) _pendingLinks.Add((accountId, "accountID", m.EntitlementType, e, m.KeyField));
+                foreach (var e in ids) _pendingLinks.Add((accountId, "accountID", m.EntitlementType, EntIdInstance(e), m.KeyField));
                 if (ids.Count > 0) info[m.EntitlementType] = new JObject { ["entIds"] = new JArray(ids), ["keyField"] = m.KeyField };
                 if (m.ImportAsEntitlement)
                 {
@@ -213,7 +228,7 @@ public sealed class ImportEngine
         {
             var name = cols.GetValueOrDefault("name");
             if (name is null) { name = id; Warn($"account '{id}' has no 'name'; accountID used"); cols["name"] = id; }
-            _accountNameToId.TryAdd(name, id);
+            if (_needNames) _accountNameToId.TryAdd(name, id);
             var status = AccountStatusOf(cols, call);
             AccountCount++;
             await _sink.OnAccountAsync(new ImportedAccount(id, name, cols, status, RecordHash.Compute(cols)), ct).ConfigureAwait(false);
@@ -335,7 +350,7 @@ public sealed class ImportEngine
         {
             if (type.Members is not { } m) return;
             foreach (var acct in RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath))
-                _pendingLinks.Add((acct, m.KeyField, type.Name, entId, "entitlementID"));
+                _pendingLinks.Add((_accountIds.TryGetValue(acct, out var same) ? same : acct, m.KeyField, type.Name, entId, "entitlementID"));
         }
 
         private async Task EmitEntitlementAsync(string type, string id, Dictionary<string, string?> cols, Dictionary<string, string?> known, CancellationToken ct)

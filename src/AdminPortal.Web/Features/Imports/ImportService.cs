@@ -144,6 +144,7 @@ public class ImportService(
             run.Read = sink.AccountCount;
             foreach (var warning in result.Warnings.Take(200)) Log("warning: " + warning);
             Log($"read {sink.AccountCount} account(s), {sink.Entitlements.Count} entitlement(s), {sink.LinkCount} link(s) in {result.RequestCount} request(s), {stopwatch.Elapsed.TotalSeconds:0.0} s");
+            Log($"memory after the read: managed heap {GC.GetTotalMemory(false) / 1048576} MB, process working set {Environment.WorkingSet / 1048576} MB");
             if (!result.IsComplete)
             {
                 throw new ImportSetupException($"The read was not complete, nothing was changed: {result.Failure}");
