@@ -92,6 +92,46 @@ public sealed class ImportEngine
                          || (c.Import?.AcctEnt?.Calls.Any(x => IsName(x.Call.AcctKeyField)) ?? false);
         }
 
+        /// <summary>
+        /// The record properties a call's mapping reads (see <see cref="ResponseProjection"/>), or null — load everything —
+        /// when anything could read more: a template column (its bindings expose every property), a templated next-URL,
+        /// body-matching response criteria, a nested or bracketed path, or a membership read from the record itself.
+        /// </summary>
+        private static ResponseProjection? ProjectionFor(ImportCall call, IEnumerable<string?> membershipPaths)
+        {
+            var list = call.ListField;
+            if (string.IsNullOrEmpty(list) || list.Contains('.') || list.Contains('[') || list.Contains("~dot#", StringComparison.Ordinal)) return null;
+            if (call.Pagination?.NextUrlPath is { } next && TemplateScanner.HasExpression(next)) return null;
+            if (new[] { call.SuccessResponses, call.UnsuccessResponses }.Any(c => c is not null && c.Alternatives.Any(a => a.Keys.Any(k => k != "statusCode")))) return null;
+            var keep = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in call.Columns)
+            {
+                if (c.StoresAcctEntMapping || c.StoresEntMapping) continue;
+                if (c.IsTemplate) return null;
+                if (c.IsConst)
+                {
+                    if (TemplateScanner.HasExpression(c.Source["#CONST#".Length..])) return null;
+                    continue;
+                }
+                if (!Keep(keep, c.Source)) return null;
+            }
+            foreach (var path in membershipPaths)
+            {
+                if (!Keep(keep, path)) return null;
+            }
+            return new ResponseProjection(list, keep);
+
+            static bool Keep(HashSet<string> keep, string? path)
+            {
+                if (string.IsNullOrEmpty(path) || path.Contains('[') || path.Contains("~dot#", StringComparison.Ordinal) || path.StartsWith('$')) return false;
+                keep.Add(path); // JsonPaths.Select tries the whole path as one literal key first
+                keep.Add(path.Split('.')[0]);
+                return true;
+            }
+        }
+
+        private static string? MembershipPath(MembershipMapping m) => string.IsNullOrEmpty(m.ListPath) ? m.IdPath : m.ListPath;
+
         private string EntIdInstance(string id)
         {
             if (_entIdInstances.TryGetValue(id, out var same)) return same;
@@ -142,7 +182,8 @@ public sealed class ImportEngine
             {
                 var session = Session(call.Connection, call.Location);
                 long n = 0;
-                await foreach (var page in _reader.ReadAsync("accountParams", call, session, null, ct).ConfigureAwait(false))
+                var projection = ProjectionFor(call, acc.AcctEntMappings.Select(MembershipPath));
+                await foreach (var page in _reader.ReadAsync("accountParams", call, session, null, ct, projection).ConfigureAwait(false))
                 {
                     foreach (var rec in page.Records)
                     {
@@ -289,7 +330,8 @@ public sealed class ImportEngine
             {
                 var session = Session(call.Connection ?? ents.Connection, call.Location);
                 long n = 0;
-                await foreach (var page in _reader.ReadAsync(section, call, session, null, ct).ConfigureAwait(false))
+                var projection = ProjectionFor(call, type.Members is { } members ? [MembershipPath(members)] : []);
+                await foreach (var page in _reader.ReadAsync(section, call, session, null, ct, projection).ConfigureAwait(false))
                 {
                     foreach (var rec in page.Records)
                     {
