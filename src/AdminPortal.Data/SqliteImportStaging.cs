@@ -48,7 +48,8 @@ public sealed class SqliteImportStaging : IDisposable
         var custom = string.Join(", ", Enumerable.Range(1, customCount).Select(i => $"cp{i}"));
         // No keys while loading: appending is several times faster than inserting into a B-tree in target order, and
         // the engine already drops duplicate accounts and links. The unique indexes are built (sorted) in Complete(),
-        // which also proves that assumption: a duplicate fails the run before anything is applied.
+        // which also proves that assumption: a duplicate fails the run before anything is applied (for an empty
+        // endpoint the Accounts and AccountEntitlements keys do, inside the transaction that is then rolled back).
         Execute($"CREATE TABLE acc(seq INTEGER PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT, description TEXT, account_type TEXT, {custom}, extra TEXT, hash TEXT NOT NULL, status INTEGER NOT NULL);" +
                 "CREATE TABLE lnk(account_id TEXT NOT NULL, type TEXT NOT NULL, eid TEXT NOT NULL);");
         transaction = connection.BeginTransaction();
@@ -101,11 +102,15 @@ public sealed class SqliteImportStaging : IDisposable
         Links++;
     }
 
-    /// <summary>Ends loading: builds the lookup indexes and closes the file so the apply connection can attach it.</summary>
-    public void Complete()
+    /// <summary>
+    /// Ends loading and closes the file so the apply connection can attach it. <paramref name="indexed"/>: build the
+    /// lookup indexes the plan needs to compare with existing rows; an endpoint without accounts needs none (every
+    /// join then starts from the staging side), and the portal's own unique keys still refuse a duplicate at apply time.
+    /// </summary>
+    public void Complete(bool indexed = true)
     {
         if (completed) return;
-        Execute("CREATE UNIQUE INDEX acc_id ON acc(account_id); CREATE UNIQUE INDEX lnk_key ON lnk(account_id, type, eid);", transaction);
+        if (indexed) Execute("CREATE UNIQUE INDEX acc_id ON acc(account_id); CREATE UNIQUE INDEX lnk_key ON lnk(account_id, type, eid);", transaction);
         transaction.Commit();
         // Back to shared locking so that the apply connection can attach and read the file.
         Execute("PRAGMA locking_mode=NORMAL; SELECT count(*) FROM acc;");

@@ -151,7 +151,7 @@ public class ImportService(
             }
 
             var phase = Stopwatch.StartNew();
-            staging.Complete();
+            staging.Complete(indexed: await db.Accounts.AnyAsync(a => a.EndpointId == endpoint.Id, ct));
             Log($"staging indexed in {phase.Elapsed.TotalSeconds:0.0} s");
             await PlanAndApplyAsync(run, endpoint, connector.StatusThreshold, staging, sink, Log, stopwatch, ct);
         }
