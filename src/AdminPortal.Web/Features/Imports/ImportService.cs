@@ -126,8 +126,16 @@ public class ImportService(
             // Accounts and links stream into a staging file beside the database; the portal's tables are not touched
             // until the read is proven complete (the file is deleted when the run ends, whatever the outcome).
             using var staging = SqliteImportStaging.Create(db.Database.GetDbConnection(), runId, Account.CustomPropertyCount);
+            string? readPhase = null;
             var sink = new StagingSink(staging, async (progress, records) =>
             {
+                // Where the read's time goes: one log line per phase (accounts, each entitlement type, links).
+                if (progress.Phase != readPhase)
+                {
+                    if (readPhase is not null) Log($"read phase {readPhase} done at {stopwatch.Elapsed.TotalSeconds:0.0} s");
+                    readPhase = progress.Phase;
+                }
+
                 var rate = records / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001);
                 await notifier.PublishAsync(new JobProgress(runId, progress.Phase, progress.Page, records, rate, stopwatch.Elapsed, $"{progress.Call} page {progress.Page}", false));
                 if (lastBeat.Elapsed < TimeSpan.FromSeconds(2)) return;
