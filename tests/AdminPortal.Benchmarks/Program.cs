@@ -9,11 +9,13 @@ namespace AdminPortal.Benchmarks;
 public static class BenchmarkProgram
 {
     // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- [--sizes 10000,100000,1000000] [--systems sapbtp,confluent] [--no-queries] [--no-write]
+    //     [--provisioning-tasks 10000] (0 = no provisioning scenarios)
     public static async Task<int> Main(string[] args)
     {
         var sizes = new List<int> { 10_000, 100_000, 1_000_000 };
         var systems = new List<SimulatedSystem> { SimulatedSystem.SapBtp };
         bool queries = true, write = true;
+        var provisioningTasks = 10_000;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -30,10 +32,13 @@ public static class BenchmarkProgram
                             _ => throw new ArgumentException($"--systems: '{s}' is not sapbtp or confluent"),
                         }).ToList();
                     break;
+                case "--provisioning-tasks" when i + 1 < args.Length:
+                    provisioningTasks = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
                 case "--no-queries": queries = false; break;
                 case "--no-write": write = false; break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--systems sapbtp,confluent] [--no-queries] [--no-write]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--systems sapbtp,confluent] [--provisioning-tasks N] [--no-queries] [--no-write]");
                     return 2;
             }
         }
@@ -57,6 +62,11 @@ public static class BenchmarkProgram
             {
                 figures.AddRange(await runner.RunAsync(system, size, queries));
             }
+        }
+
+        if (provisioningTasks > 0)
+        {
+            figures.AddRange(await new ProvisioningBenchmark(packages, Console.Out).RunAsync(provisioningTasks, latencySamples: 50));
         }
 
         if (write && root is not null)
