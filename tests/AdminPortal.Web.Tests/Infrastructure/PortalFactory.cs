@@ -13,12 +13,16 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("adminportal-test-").FullName;
 
+    /// <summary>Extra host configuration (e.g. a capturing logger provider), applied after the defaults.</summary>
+    public Action<IWebHostBuilder>? Configure { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("AdminPortal:DataDirectory", DataDirectory);
         builder.UseSetting("AdminPortal:BootstrapAdminPassword", AdminPassword);
         builder.UseSetting("AdminPortal:SignInAttemptsPerMinute", "1000");
+        Configure?.Invoke(builder);
     }
 
     public AdminPortalDbContext CreateDbContext() =>
