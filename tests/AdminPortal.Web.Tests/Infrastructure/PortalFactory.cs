@@ -16,6 +16,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     /// <summary>Extra host configuration (e.g. a capturing logger provider), applied after the defaults.</summary>
     public Action<IWebHostBuilder>? Configure { get; init; }
 
+    /// <summary>Leave the data directory behind on dispose (a test hands it to a portal child process).</summary>
+    public bool KeepDataDirectory { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -34,6 +37,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (KeepDataDirectory) return;
         try
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
