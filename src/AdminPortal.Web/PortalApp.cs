@@ -113,6 +113,7 @@ public static class PortalApp
         AdminPortal.Web.Features.Connections.ConnectionEndpoints.MapConnectionEndpoints(app);
         app.MapRepositoryEndpoints();
         app.MapManagementApi();
+        AdminPortal.Web.Features.Provisioning.ProvisioningEndpoints.MapProvisioningEndpoints(app);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -75,6 +75,16 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<AdminPortal.Web.Features.Jobs.JobService>();
         services.AddSingleton<AdminPortal.Web.Features.Repository.RepositoryService>();
         services.AddOpenApi();
+        // Provisioning (issue 5/7): tasks, WSRETRY runner + instant provisioning, access requests, e-mail outbox.
+        services.AddOptions<AdminPortal.Web.Features.Provisioning.ProvisioningOptions>().BindConfiguration(AdminPortal.Web.Features.Provisioning.ProvisioningOptions.Section);
+        services.AddOptions<AdminPortal.Web.Features.Provisioning.EmailOptions>().BindConfiguration(AdminPortal.Web.Features.Provisioning.EmailOptions.Section);
+        services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningQueue>();
+        services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningConnectorFactory>();
+        services.AddSingleton<AdminPortal.Web.Features.Provisioning.EmailService>();
+        services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningTaskService>();
+        services.AddSingleton<AdminPortal.Web.Features.Provisioning.AccessRequestService>();
+        services.AddHostedService<AdminPortal.Web.Features.Provisioning.ProvisioningRunner>();
+        services.AddHostedService<AdminPortal.Web.Features.Provisioning.EmailSender>();
         services.AddSingleton(new ResilienceSettings());
         // No cookies (sessions must not leak between connections) and no automatic redirects (a redirect
         // to a login page must fail the read, not be parsed as data).

@@ -63,6 +63,14 @@ public class ConnectionJourneyTests(BrowserFixture browser)
         await connection.OpenAsync("bynder");
         await connection.SelectAttributeAsync(ConnectionAttributeNames.CreateAccountJson);
         await Expect(connection.EditorLines).ToContainTextAsync("accountIdPath");
+        await Expect(page.GetByTestId("attribute-editor").Locator(".tpl-expr").First).ToBeVisibleAsync();
+
+        // The provisioning schema warns about a key it does not know (Saviynt's keys are case-sensitive).
+        await connection.InsertAfterOpeningBraceAsync("\"SuccessResponses\": {},");
+        await Expect(page.GetByTestId("attribute-editor").Locator(".squiggly-warning").First).ToBeVisibleAsync();
+        Assert.Contains("Property SuccessResponses is not allowed.", await connection.MarkerMessagesAsync());
+        await connection.DiscardEditsAsync();
+        await Expect(connection.EditorLines).Not.ToContainTextAsync("SuccessResponses");
 
         // A property without the comma that must follow it.
         await connection.InsertAfterOpeningBraceAsync("\"dateFormat\": \"yyyy-MM-dd\"");
@@ -92,5 +100,41 @@ public class ConnectionJourneyTests(BrowserFixture browser)
         await page.EvaluateAsync("window.scrollTo(0, 0)");
         await Screenshots.SaveAsync(page, "06-connection-editor");
         Assert.Empty(browser.ConsoleProblems(page));
+    }
+
+    [Fact]
+    public async Task Secrets_MaskedUntilRevealed_RevealAudited_PlaygroundEvaluatesARecord()
+    {
+        const string secret = "abcd1234-client-secret";
+        var services = browser.Portal.Services.GetRequiredService<AdminPortal.Web.Features.Connections.ConnectionService>();
+        Assert.Empty(await services.CreateAsync(new AdminPortal.Web.Features.Connections.ConnectionDetails("Masked Journey", "secrets"), "admin"));
+        Assert.True((await services.SaveAttributeAsync("Masked Journey", ConnectionAttributeNames.ConnectionJson,
+            "{\n  \"authentications\": {\n    \"acctAuth\": {\n      \"authType\": \"oauth2\",\n      \"url\": \"http://127.0.0.1:9/token\",\n      \"httpParams\": { \"grant_type\": \"client_credentials\", \"client_secret\": \"" + secret + "\" }\n    }\n  }\n}", "admin")).Saved);
+        var page = await browser.NewPageAsync();
+        await new LoginPage(page).SignInAsync("admin", PortalServer.AdminPassword);
+        var connection = new ConnectionPage(page);
+        await connection.OpenAsync("Masked Journey");
+
+        await Expect(connection.EditorLines).ToContainTextAsync("client_secret");
+        await Expect(connection.EditorLines).Not.ToContainTextAsync(secret);
+        await Expect(page.GetByTestId("attribute-editor").Locator(".secret-mask").First).ToBeVisibleAsync();
+        await page.GetByTestId("reveal-secrets").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reveal", Exact = true }).ClickAsync();
+        await Expect(connection.EditorLines).ToContainTextAsync(secret);
+        await using (var db = browser.Portal.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<AdminPortal.Data.AdminPortalDbContext>>().CreateDbContext())
+        {
+            var audit = db.AuditEvents.Single(e => e.Action == "connection.secret.reveal" && e.TargetName == "Masked Journey");
+            Assert.Equal("admin", audit.Actor);
+            Assert.StartsWith("ConnectionJSON", audit.Details);
+        }
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Expression playground" }).ClickAsync();
+        await page.GetByTestId("playground-template").FillAsync("login-${response.name.toUpperCase()}");
+        await page.GetByTestId("playground-record").FillAsync("{\"name\": \"ada\"}");
+        await page.GetByTestId("playground-evaluate").ClickAsync();
+        await Expect(page.GetByTestId("playground-result")).ToHaveTextAsync("login-ADA");
+        await page.GetByTestId("playground-template").FillAsync("a\n${response.name +}");
+        await page.GetByTestId("playground-evaluate").ClickAsync();
+        await Expect(page.GetByTestId("playground-error")).ToContainTextAsync("Line 2");
     }
 }

@@ -44,6 +44,10 @@ public sealed class ConnectionPage(IPage page)
 
     public async Task DiscardEditsAsync() => await page.GetByTestId("discard-edits").ClickAsync();
 
+    /// <summary>Messages of the errors and warnings Monaco shows for the current document (syntax and schema).</summary>
+    public async Task<string[]> MarkerMessagesAsync() =>
+        await page.EvaluateAsync<string[]>("() => { const e = blazorMonaco.editor.getEditor('connection-attribute-editor'); return monaco.editor.getModelMarkers({ resource: e.getModel().uri }).map(m => m.message); }");
+
     public async Task ClickSaveAsync() => await page.GetByTestId("save-attribute").ClickAsync();
 
     public async Task ConfirmSaveAsync()

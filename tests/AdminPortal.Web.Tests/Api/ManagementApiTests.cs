@@ -69,7 +69,7 @@ public class ManagementApiTests(PortalFactory factory) : IClassFixture<PortalFac
     }
 
     [Fact]
-    public async Task PostImport_UnknownEndpointOrMode_AnswersNotFoundOrBadRequest()
+    public async Task PostImport_UnknownEndpoint_AndUnknownRun_AnswerNotFound()
     {
         var client = await ApiClientAsync();
 

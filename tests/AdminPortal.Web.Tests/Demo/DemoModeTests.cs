@@ -1,6 +1,7 @@
 using AdminPortal.Core.Domain;
 using AdminPortal.Data;
 using AdminPortal.Web.Features.Demo;
+using AdminPortal.Web.Features.Provisioning;
 using AdminPortal.Web.Tests.Infrastructure;
 using AdminPortal.Web.Tests.Users;
 using Microsoft.AspNetCore.Hosting;
@@ -80,6 +81,63 @@ public class DemoModeTests
                            select new { a.AccountId, v.EntitlementId }).ToListAsync();
         Assert.NotEmpty(expectedLinks);
         Assert.Equal(expectedLinks, links.Select(l => (l.AccountId, l.EntitlementId)).Distinct().Order().ToList());
+    }
+
+    [Fact]
+    public async Task DemoMode_AliceRequestsAConfluentEnvironment_ManagerApproves_ServiceAccountAndRoleBindingProvisioned_ImportShowsTheLink()
+    {
+        await using var factory = new DemoPortalFactory();
+        var services = factory.Services;
+        var confluent = services.GetRequiredService<DemoEnvironment>().Simulators.Single(s => s.System == AdminPortal.Simulators.SimulatedSystem.Confluent);
+        var dbFactory = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>();
+        await WaitForRunsAsync(dbFactory);
+        var requests = services.GetRequiredService<AccessRequestService>();
+        var endpoint = (await requests.EndpointsAsync()).Single(e => e.Name == "demo-confluent");
+        var environment = (await requests.SearchEntitlementsAsync(endpoint.Id, null)).First(e => e.Type == "environment");
+
+        var request = await requests.CreateAsync(new NewAccessRequest("demo-confluent", null, false, [environment.Id], "needs the staging environment", null),
+            new Actor("alice.requester", false));
+        Assert.Equal(AccessRequestStatus.PendingApproval, request.Status);
+        await requests.DecideAsync(request.Id, true, "ok", new Actor("mark.manager", false));
+
+        // Instant provisioning (on in demo mode): a service account for Alice, then a role binding on the environment.
+        List<ProvisioningTask> tasks = [];
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            tasks = await db.ProvisioningTasks.AsNoTracking().Where(t => t.AccessRequestId == request.Id).ToListAsync();
+            if (tasks.Count == 2 && tasks.All(t => t.Status is ProvisioningTaskStatus.Completed or ProvisioningTaskStatus.Failed or ProvisioningTaskStatus.NeedsReview)) break;
+            await Task.Delay(200);
+        }
+
+        Assert.All(tasks, t => Assert.True(t.Status == ProvisioningTaskStatus.Completed, $"{t.Type}: {t.Status} {t.LastError}"));
+        var serviceAccount = Assert.Single(confluent.State.GetAccounts(), a => a.Attributes.GetValueOrDefault("display_name") == "alice.requester");
+        Assert.Contains(confluent.State.GetMemberships("environment"), m => m.AccountId == serviceAccount.Id && environment.EntitlementId.EndsWith("/environment=" + m.EntitlementId, StringComparison.Ordinal));
+
+        // The next import confirms the account and the link.
+        await services.GetRequiredService<AdminPortal.Web.Features.Imports.ImportService>().QueueAsync(new AdminPortal.Web.Features.Imports.ImportRequest("demo-confluent"));
+        await WaitForRunsAsync(dbFactory);
+        await using (var db = await dbFactory.CreateDbContextAsync())
+        {
+            var account = await db.Accounts.AsNoTracking().SingleAsync(a => a.AccountId == serviceAccount.Id);
+            Assert.Equal(AccountStatus.Active, account.Status);
+            var link = await db.AccountEntitlements.AsNoTracking().SingleAsync(l => l.AccountId == account.Id && l.EntitlementValueId == environment.Id);
+            Assert.Equal(LinkStatus.Active, link.Status);
+        }
+    }
+
+    private static async Task WaitForRunsAsync(IDbContextFactory<AdminPortalDbContext> dbFactory)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            if (!await db.JobRuns.AnyAsync(r => r.Status == JobRunStatus.Queued || r.Status == JobRunStatus.Running)) return;
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("imports still running");
     }
 
     [Fact]

@@ -95,6 +95,9 @@ public class RepositoryTests(PortalFactory factory) : IClassFixture<PortalFactor
         var (byProperty, _) = await Repository.AccountsAsync(new AccountFilter(endpoint, Property: column, PropertyValue: sample.Value), null, 0, 100);
         Assert.Contains(byProperty, a => a.AccountId == sample.AccountId);
         Assert.All(byProperty, a => Assert.Contains(sample.Value, (string)typeof(Account).GetProperty(column)!.GetValue(a)!, StringComparison.OrdinalIgnoreCase));
+        var (sorted, _) = await Repository.AccountsAsync(new AccountFilter(endpoint), [new AccountSort(column, true)], 0, 30);
+        var values = sorted.Select(a => (string?)typeof(Account).GetProperty(column)!.GetValue(a)).ToList();
+        Assert.Equal(values.OrderDescending(StringComparer.Ordinal), values);
         var (none, noneCount) = await Repository.AccountsAsync(new AccountFilter(endpoint, Text: "%"), null, 0, 100);
         Assert.Empty(none);
         Assert.Equal(0, noneCount);
@@ -137,5 +140,11 @@ public class RepositoryTests(PortalFactory factory) : IClassFixture<PortalFactor
         Assert.Equal(31, lines.Length);
         Assert.Equal(sim.State.GetAccounts().Count(a => a.Active) + 1, active.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/identities/accounts/export.csv?endpoint=nope")).StatusCode);
+        // Reviewers read the repository pages; the Jobs pages are for administrators.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/identities/accounts?endpoint={endpoint}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/identities/entitlements")).StatusCode);
+        var jobs = await client.GetAsync("/jobs");
+        Assert.Equal(HttpStatusCode.Redirect, jobs.StatusCode);
+        Assert.Contains("/account/denied", jobs.Headers.Location!.OriginalString);
     }
 }

@@ -18,6 +18,8 @@ public static class MenuRegistry
         new("Users & Roles", "manage_accounts", "admin/users", Policies.Admin),
         new("API Tokens", "key", "admin/api-tokens", Policies.Admin),
         new("Audit Log", "history", "admin/audit", Policies.Admin),
+        new("Tasks", "assignment", "admin/tasks", Policies.Admin),
+        new("Outbox", "outgoing_mail", "admin/outbox", Policies.Admin),
     ];
 
     public static readonly IReadOnlyList<MenuItem> IdentityRepository =
@@ -30,5 +32,8 @@ public static class MenuRegistry
     public static readonly IReadOnlyList<MenuItem> Everyone =
     [
         new("Jobs", "schedule", "jobs", Policies.Admin),
+        new("Request Access", "add_task", "requests/new", Policies.SignedIn),
+        new("My Requests", "list_alt", "requests", Policies.SignedIn),
+        new("Approvals", "fact_check", "approvals", Policies.SignedIn),
     ];
 }

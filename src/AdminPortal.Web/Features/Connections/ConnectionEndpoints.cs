@@ -140,12 +140,18 @@ public static class ConnectionEndpoints
     private static async Task<(JObject? Body, string? Error)> ReadObjectAsync(HttpRequest request)
     {
         using var reader = new StreamReader(request.Body);
-        var buffer = new char[MaxBodyChars + 1];
-        var read = await reader.ReadBlockAsync(buffer, request.HttpContext.RequestAborted);
-        if (read > MaxBodyChars) return (null, $"The body is larger than {MaxBodyChars} characters.");
+        var text = new System.Text.StringBuilder();
+        var chunk = new char[16 * 1024];
+        int read;
+        while ((read = await reader.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            text.Append(chunk, 0, read);
+            if (text.Length > MaxBodyChars) return (null, $"The body is larger than {MaxBodyChars} characters.");
+        }
+
         try
         {
-            return JToken.Parse(new string(buffer, 0, read)) is JObject o ? (o, null) : (null, "The body must be a JSON object.");
+            return JToken.Parse(text.ToString()) is JObject o ? (o, null) : (null, "The body must be a JSON object.");
         }
         catch (JsonReaderException e)
         {
