@@ -183,6 +183,35 @@ public sealed class SecretLeakTests
         Assert.True(hits.Count == 0, string.Join('\n', hits.Distinct()));
     }
 
+    /// <summary>Provisioning: a request approved and provisioned instantly through the Confluent package (Basic credentials).</summary>
+    [Fact]
+    public async Task Provisioning_ConnectionSecrets_NeverAppearInTheDatabaseFiles()
+    {
+        await using var h = await Provisioning.ProvisioningHarness.StartAsync(SimulatedSystem.Confluent, instant: true);
+        await h.AddUserAsync("leak-svc", "boss", "leak-svc@example.test", ("CustomProperty4", "Leak probe"));
+        var requests = h.Service<AdminPortal.Web.Features.Provisioning.AccessRequestService>();
+        var view = await requests.CreateAsync(new AdminPortal.Web.Features.Provisioning.NewAccessRequest(h.Endpoint, null, true, [], "leak probe", null), new AdminPortal.Web.Features.Provisioning.Actor("leak-svc", false));
+        await requests.DecideAsync(view.Id, true, "ok", new AdminPortal.Web.Features.Provisioning.Actor("boss", false));
+        var tasks = await h.WaitForTasksAsync(view.Id, Provisioning.ProvisioningHarness.IsFinal);
+        Assert.All(tasks, t => Assert.True(t.Status == ProvisioningTaskStatus.Completed, t.LastError));
+
+        var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{h.Sim.Credentials["api_key"]}:{h.Sim.Credentials["api_secret"]}"));
+        Assert.Contains(h.Sim.Requests, r => r.Method == "POST" && r.Header("Authorization") == "Basic " + basic);
+        var secrets = new Dictionary<string, string> { ["api_secret"] = h.Sim.Credentials["api_secret"], ["Basic header"] = basic };
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var hits = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(h.DataDirectory, "*", SearchOption.TopDirectoryOnly))
+        {
+            var bytes = await ReadSharedAsync(file);
+            foreach (var (name, value) in secrets)
+            {
+                if (bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(value)) >= 0) hits.Add($"{name} found in {Path.GetFileName(file)}");
+            }
+        }
+
+        Assert.True(hits.Count == 0, string.Join('\n', hits));
+    }
+
     private static async Task<byte[]> ReadSharedAsync(string path)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
