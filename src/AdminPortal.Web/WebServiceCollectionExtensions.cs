@@ -57,6 +57,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<ConnectionService>();
         services.AddSingleton<TransportService>();
         services.AddSingleton<SecuritySystemService>();
+        services.AddSingleton<AdminPortal.Web.Features.Onboarding.OnboardingService>();
         services.AddSingleton<AdminPortal.Web.Features.Simulated.SimulatedApplicationSetup>();
         // Demo mode (docs/demo.md): simulators in-process, demo people and packages.
         services.AddOptions<AdminPortal.Web.Features.Demo.DemoOptions>().BindConfiguration(AdminPortal.Web.Features.Demo.DemoOptions.Section);

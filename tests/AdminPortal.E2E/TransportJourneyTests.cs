@@ -45,5 +45,13 @@ public class TransportJourneyTests(BrowserFixture browser)
         Assert.NotNull(stored);
         Assert.True(stored.ConnectionJsonNeedsEntry);
         Assert.False(string.IsNullOrEmpty(stored.Attribute(ConnectionAttributeNames.ImportAccountEntJson)?.Value));
+
+        // The connection page shows the package's attributes in Monaco and flags ConnectionJSON prominently.
+        var connection = new Pages.ConnectionPage(page);
+        await connection.OpenAsync(connectionName);
+        await Expect(connection.NeedsEntryBanner).ToContainTextAsync("ConnectionJSON needs entry");
+        await connection.SelectAttributeAsync(ConnectionAttributeNames.ImportAccountEntJson);
+        await Expect(connection.EditorLines).ToContainTextAsync("accountParams");
+        await Expect(connection.SyntaxErrorMarkers).ToHaveCountAsync(0);
     }
 }

@@ -29,9 +29,12 @@ public sealed class BrowserFixture : IAsyncLifetime
         Assertions.SetDefaultExpectTimeout(15_000);
     }
 
-    public async Task<IPage> NewPageAsync()
+    public Task<IPage> NewPageAsync() => NewPageAsync(Portal);
+
+    /// <summary>A page on another portal than the shared one (a test that needs an empty database of its own).</summary>
+    public async Task<IPage> NewPageAsync(PortalServer portal)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Portal.BaseUrl, ViewportSize = new ViewportSize { Width = 1360, Height = 860 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = portal.BaseUrl, ViewportSize = new ViewportSize { Width = 1360, Height = 860 } });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
         // Content-Security-Policy violations (and Monaco's worker fallback) are reported on the console.

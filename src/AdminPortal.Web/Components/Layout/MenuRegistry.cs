@@ -11,6 +11,7 @@ public static class MenuRegistry
 {
     public static readonly IReadOnlyList<MenuItem> Admin =
     [
+        new("Onboard an application", "rocket_launch", "admin/onboarding", Policies.Admin),
         new("Connections", "cable", "admin/connections", Policies.Admin),
         new("Transport", "local_shipping", "admin/transport", Policies.Admin),
         new("Security Systems", "dns", "admin/security-systems", Policies.Admin),

@@ -25,7 +25,14 @@ public sealed record PlanSummary(
     int AccountsToAdd, int AccountsToUpdate, int AccountsUnchanged, int AccountsToSuspend, int AccountsToInactivate,
     int EntitlementsToAdd, int EntitlementsToUpdate, int EntitlementsToInactivate, int LinksToAdd, int LinksToRemove,
     string RemovalPhase, string? RemovalBlockedReason, int AccountRemovalsWanted, int LinkRemovalsWanted, int EntitlementRemovalsWanted,
-    IReadOnlyList<string> SampleAdded, IReadOnlyList<string> SampleSuspendedOrInactivated, IReadOnlyList<string> SampleChanged);
+    IReadOnlyList<string> SampleAdded, IReadOnlyList<string> SampleSuspendedOrInactivated, IReadOnlyList<string> SampleChanged,
+    IReadOnlyList<PlanSampleAccount>? SampleAddedAccounts = null, IReadOnlyList<PlanSampleEntitlement>? SampleAddedEntitlements = null);
+
+/// <summary>An account the plan adds, as read (the first 50 are kept on the plan).</summary>
+public sealed record PlanSampleAccount(string AccountId, string? Name);
+
+/// <summary>An entitlement value the plan adds, as read (the first 50 are kept on the plan).</summary>
+public sealed record PlanSampleEntitlement(string EntitlementType, string EntitlementId, string? Value);
 
 /// <summary>
 /// Application Data Import: runs the connector engine for an endpoint, stages what it read, and only when
@@ -141,7 +148,7 @@ public class ImportService(
             var config = connector.StatusThreshold;
             var options = new ReconciliationOptions { Approved = await ApprovedRemovalsAsync(work, run, ct) };
             var plan = ReconciliationPlanner.Plan(existing.Accounts, existing.Entitlements, existing.Links, sink.Snapshot(true), config, options);
-            run.PlanJson = JsonConvert.SerializeObject(Summarize(plan));
+            run.PlanJson = JsonConvert.SerializeObject(Summarize(plan, sink));
             var planned = stopwatch.Elapsed;
             Log($"plan ({planned.TotalSeconds:0.0} s): +{plan.AccountsToAdd.Count} ~{plan.AccountsToUpdate.Count} ={plan.AccountsUnchanged} suspend {plan.AccountsToSuspend.Count} inactivate {plan.AccountsToInactivate.Count}; entitlements +{plan.EntitlementsToAdd.Count} ~{plan.EntitlementsToUpdate.Count} inactivate {plan.EntitlementsToInactivate.Count}; links +{plan.LinksToAdd.Count} -{plan.LinksToRemove.Count}");
 
@@ -203,11 +210,14 @@ public class ImportService(
         run.Inactivated = plan.AccountsToInactivate.Count + plan.EntitlementsToInactivate.Count;
     }
 
-    private static PlanSummary Summarize(ReconciliationPlan p) => new(
+    private static PlanSummary Summarize(ReconciliationPlan p, StagingSink sink) => new(
         p.AccountsToAdd.Count, p.AccountsToUpdate.Count, p.AccountsUnchanged, p.AccountsToSuspend.Count, p.AccountsToInactivate.Count,
         p.EntitlementsToAdd.Count, p.EntitlementsToUpdate.Count, p.EntitlementsToInactivate.Count, p.LinksToAdd.Count, p.LinksToRemove.Count,
         p.RemovalPhase.ToString(), p.RemovalBlockedReason, p.AccountRemovalsWanted, p.LinkRemovalsWanted, p.EntitlementRemovalsWanted,
-        p.AccountsToAdd.Take(50).ToList(), p.AccountsToSuspend.Concat(p.AccountsToInactivate).Take(50).ToList(), p.AccountsToUpdate.Take(50).ToList());
+        p.AccountsToAdd.Take(50).ToList(), p.AccountsToSuspend.Concat(p.AccountsToInactivate).Take(50).ToList(), p.AccountsToUpdate.Take(50).ToList(),
+        p.AccountsToAdd.Take(50).Select(id => new PlanSampleAccount(id, sink.Accounts.TryGetValue(id, out var a) ? a.Name : null)).ToList(),
+        p.EntitlementsToAdd.Take(50).Select(k => new PlanSampleEntitlement(k.EntitlementType, k.EntitlementId,
+            sink.Entitlements.TryGetValue((k.EntitlementType, k.EntitlementId), out var e) ? e.Value : null)).ToList());
 
     private static async Task<ApprovedRemovals?> ApprovedRemovalsAsync(AdminPortalDbContext db, JobRun run, CancellationToken ct)
     {
