@@ -108,6 +108,7 @@ TABLE Accounts
   (autoincrement)
   INDEX IX_Accounts_EndpointId_AccountId UNIQUE (EndpointId, AccountId)
   INDEX IX_Accounts_EndpointId_Name (EndpointId, Name)
+  INDEX IX_Accounts_EndpointId_Status_CustomProperty11_Name (EndpointId, Status, CustomProperty11, Name)
   INDEX IX_Accounts_EndpointId_Status_Name (EndpointId, Status, Name)
   INDEX IX_Accounts_OwnerUserId (OwnerUserId)
   FK EndpointId -> Endpoints.Id ON DELETE CASCADE

@@ -14,7 +14,21 @@ public static class Baseline
 {
     public sealed record Result(long Accounts, long Entitlements, long Links);
 
-    public static async Task<Result> RunAsync(HttpClient http, string bearerToken, IReadOnlyList<string> urls, string databaseFile, CancellationToken ct = default)
+    /// <summary>The response shape: SCIM (SAP BTP: "resources", userName, groups) or Confluent ("data", full_name/display_name, no memberships in the package).</summary>
+    public enum Shape { Scim, Confluent }
+
+    /// <summary>The pages that hold accounts, entitlements, or neither (token calls, …).</summary>
+    public static string? KindOf(Shape shape, string url)
+    {
+        var path = new Uri(url).AbsolutePath;
+        return shape switch
+        {
+            Shape.Scim => path == "/Users" ? "accounts" : path == "/Groups" ? "entitlements" : null,
+            _ => path is "/iam/v2/users" or "/iam/v2/service-accounts" ? "accounts" : path is "/org/v2/organizations" or "/org/v2/environments" ? "entitlements" : null,
+        };
+    }
+
+    public static async Task<Result> RunAsync(HttpClient http, string authorization, IReadOnlyList<string> urls, string databaseFile, Shape shape = Shape.Scim, CancellationToken ct = default)
     {
         if (File.Exists(databaseFile)) File.Delete(databaseFile);
         await using var db = new SqliteConnection($"Data Source={databaseFile};Pooling=False");
@@ -32,17 +46,22 @@ public static class Baseline
         foreach (var url in urls)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             response.EnsureSuccessStatusCode();
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
             using var reader = new JsonTextReader(new StreamReader(stream)) { DateParseHandling = DateParseHandling.None };
-            bool users = new Uri(url).AbsolutePath.EndsWith("/Users", StringComparison.Ordinal);
-            await foreach (var resource in Resources(reader, ct))
+            bool users = KindOf(shape, url) == "accounts";
+            await foreach (var resource in Resources(reader, shape == Shape.Scim ? "Resources" : "data", ct))
             {
                 string id = (string?)resource["id"] ?? throw new InvalidDataException("resource without id in " + url);
-                if (users)
+                if (users && shape == Shape.Confluent)
+                {
+                    Run(insertAccount, id, (string?)resource["full_name"] ?? (string?)resource["display_name"] ?? id, (string?)resource["email"], (string?)resource["kind"]);
+                    accounts++;
+                }
+                else if (users)
                 {
                     Run(insertAccount, id, (string?)resource["userName"], (string?)resource["emails"]?.First?["value"], (string?)resource["active"]);
                     accounts++;
@@ -54,7 +73,7 @@ public static class Baseline
                 }
                 else
                 {
-                    Run(insertEntitlement, id, (string?)resource["description"]);
+                    Run(insertEntitlement, id, (string?)resource["description"] ?? (string?)resource["display_name"]);
                     entitlements++;
                 }
             }
@@ -64,12 +83,12 @@ public static class Baseline
         return new Result(accounts, entitlements, links);
     }
 
-    /// <summary>Streams the objects of the page's "Resources" array, one at a time.</summary>
-    private static async IAsyncEnumerable<Newtonsoft.Json.Linq.JObject> Resources(JsonTextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Streams the objects of the page's list array ("Resources", "data"), one at a time.</summary>
+    private static async IAsyncEnumerable<Newtonsoft.Json.Linq.JObject> Resources(JsonTextReader reader, string listField, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         while (await reader.ReadAsync(ct))
         {
-            if (reader.TokenType == JsonToken.PropertyName && reader.Depth == 1 && string.Equals((string?)reader.Value, "Resources", StringComparison.OrdinalIgnoreCase))
+            if (reader.TokenType == JsonToken.PropertyName && reader.Depth == 1 && string.Equals((string?)reader.Value, listField, StringComparison.OrdinalIgnoreCase))
             {
                 await reader.ReadAsync(ct); // StartArray
                 while (await reader.ReadAsync(ct) && reader.TokenType == JsonToken.StartObject)

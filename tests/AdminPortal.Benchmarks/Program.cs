@@ -1,4 +1,5 @@
 using System.Globalization;
+using AdminPortal.Simulators;
 using AdminPortal.Web.Features.Simulated;
 
 namespace AdminPortal.Benchmarks;
@@ -7,7 +8,7 @@ namespace AdminPortal.Benchmarks;
 /// test project that references this assembly does not see two global <c>Program</c> types.</summary>
 public static class BenchmarkProgram
 {
-    // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- [--sizes 10000,100000,1000000] [--no-queries] [--no-write]
+    // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- [--sizes 10000,100000,1000000] [--systems sapbtp,confluent] [--no-queries] [--no-write]
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "--load")
@@ -30,6 +31,7 @@ public static class BenchmarkProgram
         }
 
         var sizes = new List<int> { 10_000, 100_000, 1_000_000 };
+        var systems = new List<SimulatedSystem> { SimulatedSystem.SapBtp };
         bool queries = true, write = true;
         for (var i = 0; i < args.Length; i++)
         {
@@ -38,10 +40,19 @@ public static class BenchmarkProgram
                 case "--sizes" when i + 1 < args.Length:
                     sizes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
                     break;
+                case "--systems" when i + 1 < args.Length:
+                    systems = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(s => s.ToLowerInvariant() switch
+                        {
+                            "sap" or "sapbtp" => SimulatedSystem.SapBtp,
+                            "confluent" => SimulatedSystem.Confluent,
+                            _ => throw new ArgumentException($"--systems: '{s}' is not sapbtp or confluent"),
+                        }).ToList();
+                    break;
                 case "--no-queries": queries = false; break;
                 case "--no-write": write = false; break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--no-queries] [--no-write]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--systems sapbtp,confluent] [--no-queries] [--no-write]");
                     return 2;
             }
         }
@@ -59,9 +70,12 @@ public static class BenchmarkProgram
         Console.WriteLine($"AdminPortal benchmarks — {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(System.Diagnostics.Debugger.IsAttached ? "debugger" : "no debugger")}, "
             + (typeof(BenchmarkRunner).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false)
                 .OfType<System.Diagnostics.DebuggableAttribute>().Any(d => d.IsJITOptimizerDisabled) ? "Debug build" : "Release build"));
-        foreach (var size in sizes)
+        foreach (var system in systems)
         {
-            figures.AddRange(await runner.RunAsync(size, queries));
+            foreach (var size in sizes)
+            {
+                figures.AddRange(await runner.RunAsync(system, size, queries));
+            }
         }
 
         if (write && root is not null)

@@ -27,6 +27,9 @@ public class AccountConfiguration : IEntityTypeConfiguration<Account>
         b.HasIndex(a => new { a.EndpointId, a.AccountId }).IsUnique();
         // The reviewer grid filters by status and sorts by name inside one endpoint.
         b.HasIndex(a => new { a.EndpointId, a.Status, a.Name });
+        // ... and by the target's own status column (customproperty11 in the shipped packages), with a count: range scans
+        // of one index for both (migration 20261202170000_ReviewerGridIndexes).
+        b.HasIndex(a => new { a.EndpointId, a.Status, a.CustomProperty11, a.Name });
         b.HasIndex(a => new { a.EndpointId, a.Name });
         b.HasIndex(a => a.OwnerUserId);
     }

@@ -15,7 +15,19 @@ public sealed record PreparedRequest
     public string? Body { get; init; }
     public string? ContentType { get; init; }
     public string? ProfileBaseUrl { get; init; }
+
+    /// <summary>When set, list records are loaded with only the properties the import reads (see <see cref="ResponseProjection"/>).</summary>
+    public ResponseProjection? Projection { get; init; }
 }
+
+/// <summary>
+/// Which properties of each list record an import call reads: the first segment of every column source and membership
+/// path. A SCIM group page carries every member of every group (40 MB of JSON for 500 groups at 1000 members); a call
+/// that maps only id and description then holds two properties per record instead of the whole tree. Only the records
+/// of a top-level list field are pruned, and only at their top level; the envelope (totals, paging, error fields) is
+/// loaded whole. The import engine builds a projection only when every path it will evaluate is a plain dotted path.
+/// </summary>
+public sealed record ResponseProjection(string ListField, IReadOnlySet<string> RecordProperties);
 
 /// <summary>Outcome of one HTTP exchange with the body parsed from the stream.</summary>
 public sealed class HttpCallResult
@@ -110,7 +122,7 @@ public sealed class CallExecutor
         {
             var client = _options.HttpClientFactory();
             using var resp = await client.SendAsync(msg, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            result = await ReadAsync(resp, method, url, tee, t => teeTruncated = t, ct).ConfigureAwait(false);
+            result = await ReadAsync(resp, method, url, tee, t => teeTruncated = t, req.Projection, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -134,7 +146,7 @@ public sealed class CallExecutor
         };
     }
 
-    private async Task<HttpCallResult> ReadAsync(HttpResponseMessage resp, string method, string url, StringBuilder tee, Action<bool> setTruncated, CancellationToken ct)
+    private async Task<HttpCallResult> ReadAsync(HttpResponseMessage resp, string method, string url, StringBuilder tee, Action<bool> setTruncated, ResponseProjection? projection, CancellationToken ct)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var h in resp.Headers) headers[h.Key] = string.Join(", ", h.Value);
@@ -159,7 +171,7 @@ public sealed class CallExecutor
                 try
                 {
                     using var jr = new JsonTextReader(reader) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double, CloseInput = false };
-                    var token = await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
+                    var token = projection is null ? await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false) : await LoadProjectedAsync(jr, projection, ct).ConfigureAwait(false);
                     while (await jr.ReadAsync(ct).ConfigureAwait(false))
                     {
                         if (jr.TokenType != JsonToken.Comment) throw new JsonReaderException($"unexpected content after the JSON document at position {jr.LinePosition}");
@@ -179,6 +191,63 @@ public sealed class CallExecutor
         {
             return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, BodyTooLarge = true };
         }
+    }
+
+    /// <summary>Loads the document like JToken.ReadFrom, except that the objects of the projection's list field keep only its properties.</summary>
+    private static async Task<JToken> LoadProjectedAsync(JsonTextReader jr, ResponseProjection projection, CancellationToken ct)
+    {
+        if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException("empty JSON document");
+        if (jr.TokenType != JsonToken.StartObject) return await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
+        var root = new JObject();
+        while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType == JsonToken.PropertyName)
+        {
+            var name = (string)jr.Value!;
+            if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException($"unexpected end after property '{name}'");
+            if (name == projection.ListField && jr.TokenType == JsonToken.StartArray)
+            {
+                var list = new JArray();
+                while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType != JsonToken.EndArray)
+                {
+                    if (jr.TokenType != JsonToken.StartObject)
+                    {
+                        list.Add(await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false));
+                        continue;
+                    }
+
+                    var record = new JObject();
+                    while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType == JsonToken.PropertyName)
+                    {
+                        var key = (string)jr.Value!;
+                        if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException($"unexpected end after property '{key}'");
+                        if (projection.RecordProperties.Contains(key)) record[key] = await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
+                        else await jr.SkipAsync(ct).ConfigureAwait(false);
+                    }
+
+                    if (jr.TokenType != JsonToken.EndObject) throw new JsonReaderException("unterminated object in the list");
+                    list.Add(record);
+                }
+
+                if (jr.TokenType != JsonToken.EndArray) throw new JsonReaderException("unterminated list");
+                root[name] = list;
+            }
+            else
+            {
+                root[name] = await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
+            }
+        }
+
+        if (jr.TokenType != JsonToken.EndObject) throw new JsonReaderException("unterminated JSON object");
+        return root;
+    }
+
+    private static async Task<bool> ReadSignificantAsync(JsonTextReader jr, CancellationToken ct)
+    {
+        while (await jr.ReadAsync(ct).ConfigureAwait(false))
+        {
+            if (jr.TokenType != JsonToken.Comment) return true;
+        }
+
+        return false;
     }
 
     private async Task<string> ReadCappedTextAsync(StreamReader reader, CancellationToken ct)

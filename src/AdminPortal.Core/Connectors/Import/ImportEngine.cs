@@ -67,6 +67,11 @@ public sealed class ImportEngine
         // key indexes kept for link resolution (strings only)
         private readonly HashSet<string> _accountIds = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _accountNameToId = new(StringComparer.Ordinal);
+        // Only a link keyed by account name needs the name → id index; at 1M accounts it is ~100 MB, so it is kept only then.
+        private readonly bool _needNames;
+        // Entitlement ids repeat once per membership (5M times at 1M accounts × 5 links); one instance per distinct id
+        // instead of one per membership keeps the pending links a fraction of their size.
+        private readonly Dictionary<string, string> _entIdInstances = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Dictionary<string, string?>> _entities = new(StringComparer.Ordinal); // type -> id -> value
         private readonly List<(string Acct, string AcctKeyField, string Type, string Ent, string EntKeyField)> _pendingLinks = new();
         private readonly HashSet<(string, string, string)> _emittedLinks = new();
@@ -82,6 +87,56 @@ public sealed class ImportEngine
             _exec = new CallExecutor(o, _redactor);
             _reader = new PagedReader(o, _redactor);
             _mapper = new RecordMapper(o.ExpressionLimits, Warn);
+            static bool IsName(string? keyField) => string.Equals(keyField, "name", StringComparison.OrdinalIgnoreCase);
+            _needNames = (c.Import?.Entitlements?.Types.Any(t => IsName(t.Members?.KeyField)) ?? false)
+                         || (c.Import?.AcctEnt?.Calls.Any(x => IsName(x.Call.AcctKeyField)) ?? false);
+        }
+
+        /// <summary>
+        /// The record properties a call's mapping reads (see <see cref="ResponseProjection"/>), or null — load everything —
+        /// when anything could read more: a template column (its bindings expose every property), a templated next-URL,
+        /// body-matching response criteria, a nested or bracketed path, or a membership read from the record itself.
+        /// </summary>
+        private static ResponseProjection? ProjectionFor(ImportCall call, IEnumerable<string?> membershipPaths)
+        {
+            var list = call.ListField;
+            if (string.IsNullOrEmpty(list) || list.Contains('.') || list.Contains('[') || list.Contains("~dot#", StringComparison.Ordinal)) return null;
+            if (call.Pagination?.NextUrlPath is { } next && TemplateScanner.HasExpression(next)) return null;
+            if (new[] { call.SuccessResponses, call.UnsuccessResponses }.Any(c => c is not null && c.Alternatives.Any(a => a.Keys.Any(k => k != "statusCode")))) return null;
+            var keep = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in call.Columns)
+            {
+                if (c.StoresAcctEntMapping || c.StoresEntMapping) continue;
+                if (c.IsTemplate) return null;
+                if (c.IsConst)
+                {
+                    if (TemplateScanner.HasExpression(c.Source["#CONST#".Length..])) return null;
+                    continue;
+                }
+                if (!Keep(keep, c.Source)) return null;
+            }
+            foreach (var path in membershipPaths)
+            {
+                if (!Keep(keep, path)) return null;
+            }
+            return new ResponseProjection(list, keep);
+
+            static bool Keep(HashSet<string> keep, string? path)
+            {
+                if (string.IsNullOrEmpty(path) || path.Contains('[') || path.Contains("~dot#", StringComparison.Ordinal) || path.StartsWith('$')) return false;
+                keep.Add(path); // JsonPaths.Select tries the whole path as one literal key first
+                keep.Add(path.Split('.')[0]);
+                return true;
+            }
+        }
+
+        private static string? MembershipPath(MembershipMapping m) => string.IsNullOrEmpty(m.ListPath) ? m.IdPath : m.ListPath;
+
+        private string EntIdInstance(string id)
+        {
+            if (_entIdInstances.TryGetValue(id, out var same)) return same;
+            _entIdInstances[id] = id;
+            return id;
         }
 
         public long AccountCount { get; private set; }
@@ -126,7 +181,8 @@ public sealed class ImportEngine
             {
                 var session = Session(call.Connection, call.Location);
                 long n = 0;
-                await foreach (var page in _reader.ReadAsync("accountParams", call, session, null, ct).ConfigureAwait(false))
+                var projection = ProjectionFor(call, acc.AcctEntMappings.Select(MembershipPath));
+                await foreach (var page in _reader.ReadAsync("accountParams", call, session, null, ct, projection).ConfigureAwait(false))
                 {
                     foreach (var rec in page.Records)
                     {
@@ -193,7 +249,7 @@ public sealed class ImportEngine
             foreach (var m in acc.AcctEntMappings)
             {
                 var ids = RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath).Distinct(StringComparer.Ordinal).ToList();
-                foreach (var e in ids) _pendingLinks.Add((accountId, "accountID", m.EntitlementType, e, m.KeyField));
+                foreach (var e in ids) _pendingLinks.Add((accountId, "accountID", m.EntitlementType, EntIdInstance(e), m.KeyField));
                 if (ids.Count > 0) info[m.EntitlementType] = new JObject { ["entIds"] = new JArray(ids), ["keyField"] = m.KeyField };
                 if (m.ImportAsEntitlement)
                 {
@@ -212,7 +268,7 @@ public sealed class ImportEngine
         {
             var name = cols.GetValueOrDefault("name");
             if (name is null) { name = id; Warn($"account '{id}' has no 'name'; accountID used"); cols["name"] = id; }
-            _accountNameToId.TryAdd(name, id);
+            if (_needNames) _accountNameToId.TryAdd(name, id);
             var status = AccountStatusOf(cols, call);
             AccountCount++;
             await _sink.OnAccountAsync(new ImportedAccount(id, name, cols, status, RecordHash.Compute(cols)), ct).ConfigureAwait(false);
@@ -273,7 +329,8 @@ public sealed class ImportEngine
             {
                 var session = Session(call.Connection ?? ents.Connection, call.Location);
                 long n = 0;
-                await foreach (var page in _reader.ReadAsync(section, call, session, null, ct).ConfigureAwait(false))
+                var projection = ProjectionFor(call, type.Members is { } members ? [MembershipPath(members)] : []);
+                await foreach (var page in _reader.ReadAsync(section, call, session, null, ct, projection).ConfigureAwait(false))
                 {
                     foreach (var rec in page.Records)
                     {
@@ -334,7 +391,7 @@ public sealed class ImportEngine
         {
             if (type.Members is not { } m) return;
             foreach (var acct in RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath))
-                _pendingLinks.Add((acct, m.KeyField, type.Name, entId, "entitlementID"));
+                _pendingLinks.Add((_accountIds.TryGetValue(acct, out var same) ? same : acct, m.KeyField, type.Name, entId, "entitlementID"));
         }
 
         private async Task EmitEntitlementAsync(string type, string id, Dictionary<string, string?> cols, Dictionary<string, string?> known, CancellationToken ct)

@@ -27,7 +27,7 @@ internal sealed class PagedReader
     public long Requests { get; private set; }
 
     public async IAsyncEnumerable<ImportPage> ReadAsync(string section, ImportCall call, AuthSession session, IBindingContext? bindings,
-        [EnumeratorCancellation] CancellationToken ct)
+        [EnumeratorCancellation] CancellationToken ct, ResponseProjection? projection = null)
     {
         var http = call.Http ?? throw new ImportFailedException(new ImportFailure(ImportFailureKind.Configuration, "call has no 'http' block", section, call.Name));
         var p = call.Pagination;
@@ -73,7 +73,7 @@ internal sealed class PagedReader
             try
             {
                 Requests++;
-                result = await session.ExecuteAsync(b => RequestBuilder.Prepare(http, b, _options.JsonEscapeBodyValues, _options.ExpressionLimits, requestUrl, session.Profile.BaseUrl),
+                result = await session.ExecuteAsync(b => RequestBuilder.Prepare(http, b, _options.JsonEscapeBodyValues, _options.ExpressionLimits, requestUrl, session.Profile.BaseUrl) with { Projection = projection },
                     bindings, purpose, ct).ConfigureAwait(false);
             }
             catch (ExpressionException ex)

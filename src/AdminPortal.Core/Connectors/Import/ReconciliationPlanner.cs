@@ -115,11 +115,10 @@ public static class ReconciliationPlanner
 
         // ---- removal phase (computed, then guarded)
         var missingActive = existingAccounts.Where(a => a.IsActive && !imported.AccountHashes.ContainsKey(a.AccountId)).Select(a => a.AccountId).ToList();
-        bool inactivate = config?.InactivateAccountsNotInFile == true
-                          && !string.Equals(config.AccountsNotInImportAction, "Suspend", StringComparison.OrdinalIgnoreCase);
+        bool inactivate = InactivatesMissingAccounts(config);
         var removedAccounts = missingActive.ToHashSet(StringComparer.Ordinal);
-        bool deleteLinksOfRemoved = config?.DeleteLinks ?? true;
-        bool deleteLinksOfPresent = config?.DeleteAccEntForActiveAccounts ?? options.DefaultDeleteLinksOfPresentAccounts;
+        bool deleteLinksOfRemoved = DeletesLinksOfRemovedAccounts(config);
+        bool deleteLinksOfPresent = DeletesLinksOfPresentAccounts(config, options);
         var linkRemove = new List<LinkKey>();
         foreach (var l in existingLinks)
         {
@@ -127,57 +126,14 @@ public static class ReconciliationPlanner
             bool present = imported.AccountHashes.ContainsKey(l.AccountId);
             if (present ? deleteLinksOfPresent : (removedAccounts.Contains(l.AccountId) && deleteLinksOfRemoved)) linkRemove.Add(l);
         }
-        var entRemove = config?.InactivateEntsNotInFeed ?? options.DefaultInactivateEntitlementsNotInFeed
+        var entRemove = InactivatesMissingEntitlements(config, options)
             ? existingEntitlements.Where(e => e.IsActive && !imported.EntitlementHashes.ContainsKey(new EntitlementKey(e.EntitlementType, e.EntitlementId)))
                 .Select(e => new EntitlementKey(e.EntitlementType, e.EntitlementId)).ToList()
             : new List<EntitlementKey>();
 
-        string? blocked = null;
-        var status = RemovalPhaseStatus.Allowed;
         int activeExisting = existingAccounts.Count(a => a.IsActive);
-        if (!imported.IsComplete)
-        {
-            status = RemovalPhaseStatus.RefusedIncomplete;
-            blocked = "import incomplete: the read was not proven complete, nothing is removed";
-        }
-        else if (imported.AccountHashes.Count == 0 && existingAccounts.Count > 0 && missingActive.Count > 0)
-        {
-            status = RemovalPhaseStatus.ThresholdReached;
-            blocked = $"threshold reached: the target returned zero accounts while the endpoint has {existingAccounts.Count}";
-        }
-        else if (config?.AccountThresholdValue is { } max && max > 0 && missingActive.Count >= max)
-        {
-            status = RemovalPhaseStatus.ThresholdReached;
-            blocked = $"threshold reached: {missingActive.Count} account(s) would be removed, accountThresholdValue is {max}";
-        }
-        else if (activeExisting > 0 && activeExisting >= options.PercentGuardMinimumAccounts
-                 && missingActive.Count * 100.0 / activeExisting > (config?.AccountThresholdPercent ?? options.DefaultThresholdPercent))
-        {
-            var pct = config?.AccountThresholdPercent ?? options.DefaultThresholdPercent;
-            status = RemovalPhaseStatus.ThresholdReached;
-            blocked = $"threshold reached: {missingActive.Count} of {activeExisting} active account(s) ({missingActive.Count * 100.0 / activeExisting:0.#} %) would be removed, limit {pct:0.#} %";
-        }
-        else if (config?.AccountEntThresholdValue is { } lmax && lmax > 0 && linkRemove.Count >= lmax)
-        {
-            status = RemovalPhaseStatus.ThresholdReached;
-            blocked = $"threshold reached: {linkRemove.Count} link(s) would be removed, accountEntThresholdValue is {lmax}";
-        }
-        else if (config?.EntThresholdValue is { } emax && emax > 0 && entRemove.Count >= emax)
-        {
-            status = RemovalPhaseStatus.ThresholdReached;
-            blocked = $"threshold reached: {entRemove.Count} entitlement(s) would be inactivated, entThresholdValue is {emax}";
-        }
-        else if (imported.EntitlementHashes.Count == 0 && entRemove.Count > 0)
-        {
-            status = RemovalPhaseStatus.ThresholdReached;
-            blocked = "threshold reached: the target returned zero entitlements while the endpoint has some";
-        }
-        if (status == RemovalPhaseStatus.ThresholdReached && options.Approved is { } approved
-            && missingActive.Count <= approved.Accounts && linkRemove.Count <= approved.Links && entRemove.Count <= approved.Entitlements)
-        {
-            status = RemovalPhaseStatus.Allowed;
-            blocked = null;
-        }
+        var (status, blocked) = Guard(new RemovalCounts(imported.IsComplete, imported.AccountHashes.Count, existingAccounts.Count, activeExisting,
+            missingActive.Count, linkRemove.Count, imported.EntitlementHashes.Count, entRemove.Count), config, options);
 
         bool allowed = status == RemovalPhaseStatus.Allowed;
         return new ReconciliationPlan
@@ -199,4 +155,76 @@ public static class ReconciliationPlanner
             EntitlementRemovalsWanted = entRemove.Count,
         };
     }
+
+    /// <summary>Missing accounts are inactivated (rather than suspended) by this config.</summary>
+    public static bool InactivatesMissingAccounts(StatusThresholdConfig? config) =>
+        config?.InactivateAccountsNotInFile == true && !string.Equals(config.AccountsNotInImportAction, "Suspend", StringComparison.OrdinalIgnoreCase);
+
+    public static bool DeletesLinksOfRemovedAccounts(StatusThresholdConfig? config) => config?.DeleteLinks ?? true;
+
+    public static bool DeletesLinksOfPresentAccounts(StatusThresholdConfig? config, ReconciliationOptions options) =>
+        config?.DeleteAccEntForActiveAccounts ?? options.DefaultDeleteLinksOfPresentAccounts;
+
+    public static bool InactivatesMissingEntitlements(StatusThresholdConfig? config, ReconciliationOptions options) =>
+        config?.InactivateEntsNotInFeed ?? options.DefaultInactivateEntitlementsNotInFeed;
+
+    /// <summary>
+    /// The deletion guard of §4 on counts alone, so that a planner working set-based in the database (the bulk import
+    /// path) takes exactly the decisions of <see cref="Plan"/>, which calls it too.
+    /// </summary>
+    public static (RemovalPhaseStatus Status, string? BlockedReason) Guard(RemovalCounts c, StatusThresholdConfig? config, ReconciliationOptions? options = null)
+    {
+        options ??= new ReconciliationOptions();
+        string? blocked = null;
+        var status = RemovalPhaseStatus.Allowed;
+        if (!c.IsComplete)
+        {
+            status = RemovalPhaseStatus.RefusedIncomplete;
+            blocked = "import incomplete: the read was not proven complete, nothing is removed";
+        }
+        else if (c.ImportedAccounts == 0 && c.ExistingAccounts > 0 && c.MissingActiveAccounts > 0)
+        {
+            status = RemovalPhaseStatus.ThresholdReached;
+            blocked = $"threshold reached: the target returned zero accounts while the endpoint has {c.ExistingAccounts}";
+        }
+        else if (config?.AccountThresholdValue is { } max && max > 0 && c.MissingActiveAccounts >= max)
+        {
+            status = RemovalPhaseStatus.ThresholdReached;
+            blocked = $"threshold reached: {c.MissingActiveAccounts} account(s) would be removed, accountThresholdValue is {max}";
+        }
+        else if (c.ActiveExistingAccounts > 0 && c.ActiveExistingAccounts >= options.PercentGuardMinimumAccounts
+                 && c.MissingActiveAccounts * 100.0 / c.ActiveExistingAccounts > (config?.AccountThresholdPercent ?? options.DefaultThresholdPercent))
+        {
+            var pct = config?.AccountThresholdPercent ?? options.DefaultThresholdPercent;
+            status = RemovalPhaseStatus.ThresholdReached;
+            blocked = $"threshold reached: {c.MissingActiveAccounts} of {c.ActiveExistingAccounts} active account(s) ({c.MissingActiveAccounts * 100.0 / c.ActiveExistingAccounts:0.#} %) would be removed, limit {pct:0.#} %";
+        }
+        else if (config?.AccountEntThresholdValue is { } lmax && lmax > 0 && c.LinkRemovals >= lmax)
+        {
+            status = RemovalPhaseStatus.ThresholdReached;
+            blocked = $"threshold reached: {c.LinkRemovals} link(s) would be removed, accountEntThresholdValue is {lmax}";
+        }
+        else if (config?.EntThresholdValue is { } emax && emax > 0 && c.EntitlementRemovals >= emax)
+        {
+            status = RemovalPhaseStatus.ThresholdReached;
+            blocked = $"threshold reached: {c.EntitlementRemovals} entitlement(s) would be inactivated, entThresholdValue is {emax}";
+        }
+        else if (c.ImportedEntitlements == 0 && c.EntitlementRemovals > 0)
+        {
+            status = RemovalPhaseStatus.ThresholdReached;
+            blocked = "threshold reached: the target returned zero entitlements while the endpoint has some";
+        }
+        if (status == RemovalPhaseStatus.ThresholdReached && options.Approved is { } approved
+            && c.MissingActiveAccounts <= approved.Accounts && c.LinkRemovals <= approved.Links && c.EntitlementRemovals <= approved.Entitlements)
+        {
+            status = RemovalPhaseStatus.Allowed;
+            blocked = null;
+        }
+        return (status, blocked);
+    }
 }
+
+/// <summary>What the deletion guard looks at: how much was read, what exists, and what the removal phase would touch.</summary>
+public sealed record RemovalCounts(
+    bool IsComplete, int ImportedAccounts, int ExistingAccounts, int ActiveExistingAccounts, int MissingActiveAccounts,
+    int LinkRemovals, int ImportedEntitlements, int EntitlementRemovals);

@@ -1,5 +1,6 @@
 using AdminPortal.Core.Connectors.Import;
 using AdminPortal.Core.Domain;
+using AdminPortal.Data;
 using Newtonsoft.Json;
 
 namespace AdminPortal.Web.Features.Imports;
@@ -27,6 +28,35 @@ public static class ColumnMapper
         for (var i = 0; i < AccountCustom.Length; i++) AccountCustom[i].SetValue(account, Get(a, $"customproperty{i + 1}"));
         var extra = a.Where(p => !AccountKnown.Contains(p.Key) && !IsCustom(p.Key, Account.CustomPropertyCount)).ToDictionary(p => p.Key, p => p.Value);
         account.ExtraPropertiesJson = extra.Count == 0 ? null : JsonConvert.SerializeObject(extra);
+    }
+
+    private static readonly string[] CustomKeys = Enumerable.Range(1, Math.Max(Account.CustomPropertyCount, EntitlementValue.CustomPropertyCount)).Select(i => $"customproperty{i}").ToArray();
+
+    /// <summary>The same mapping as <see cref="ApplyAccount"/>, as a flat row for the bulk staging path.</summary>
+    public static StagedAccount ToStaged(ImportedAccount incoming)
+    {
+        var a = incoming.Attributes;
+        var custom = new string?[Account.CustomPropertyCount];
+        for (var i = 0; i < custom.Length; i++) custom[i] = Get(a, CustomKeys[i]);
+        Dictionary<string, string?>? extra = null;
+        foreach (var p in a)
+        {
+            if (AccountKnown.Contains(p.Key) || IsCustom(p.Key, Account.CustomPropertyCount)) continue;
+            (extra ??= [])[p.Key] = p.Value;
+        }
+
+        return new StagedAccount
+        {
+            AccountId = incoming.AccountId,
+            Name = incoming.Name ?? Get(a, "name") ?? incoming.AccountId,
+            DisplayName = Get(a, "displayName"),
+            Description = Get(a, "description"),
+            AccountType = Get(a, "accounttype"),
+            Custom = custom,
+            ExtraPropertiesJson = extra is null ? null : JsonConvert.SerializeObject(extra),
+            Hash = incoming.Hash,
+            Status = (int)(incoming.Status == AccountImportStatus.Inactive ? AccountStatus.Inactive : AccountStatus.Active),
+        };
     }
 
     public static void ApplyEntitlement(EntitlementValue value, ImportedEntitlement incoming)

@@ -11,6 +11,7 @@ using AdminPortal.Data;
 using AdminPortal.Web.Features.Audit;
 using AdminPortal.Web.Features.Connections;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using DomainExchange = AdminPortal.Core.Domain.HttpExchange;
@@ -120,8 +121,19 @@ public class ImportService(
             var engine = engines.Create(connection, attributes, recorder);
 
             var lastBeat = Stopwatch.StartNew();
-            var sink = new StagingSink(async (progress, records) =>
+            // Accounts and links stream into a staging file beside the database; the portal's tables are not touched
+            // until the read is proven complete (the file is deleted when the run ends, whatever the outcome).
+            using var staging = SqliteImportStaging.Create(db.Database.GetDbConnection(), runId, Account.CustomPropertyCount);
+            string? readPhase = null;
+            var sink = new StagingSink(staging, async (progress, records) =>
             {
+                // Where the read's time goes: one log line per phase (accounts, each entitlement type, links).
+                if (progress.Phase != readPhase)
+                {
+                    if (readPhase is not null) Log($"read phase {readPhase} done at {stopwatch.Elapsed.TotalSeconds:0.0} s");
+                    readPhase = progress.Phase;
+                }
+
                 var rate = records / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001);
                 await notifier.PublishAsync(new JobProgress(runId, progress.Phase, progress.Page, records, rate, stopwatch.Elapsed, $"{progress.Call} page {progress.Page}", false));
                 if (lastBeat.Elapsed < TimeSpan.FromSeconds(2)) return;
@@ -135,41 +147,19 @@ public class ImportService(
 
             var result = await engine.RunImportAsync(connector, sink, ct);
             run.Pages = (int)Math.Min(int.MaxValue, result.RequestCount);
-            run.Read = sink.Accounts.Count;
+            run.Read = sink.AccountCount;
             foreach (var warning in result.Warnings.Take(200)) Log("warning: " + warning);
-            Log($"read {sink.Accounts.Count} account(s), {sink.Entitlements.Count} entitlement(s), {sink.Links.Count} link(s) in {result.RequestCount} request(s), {stopwatch.Elapsed.TotalSeconds:0.0} s");
+            Log($"read {sink.AccountCount} account(s), {sink.Entitlements.Count} entitlement(s), {sink.LinkCount} link(s) in {result.RequestCount} request(s), {stopwatch.Elapsed.TotalSeconds:0.0} s");
+            Log($"memory after the read: managed heap {GC.GetTotalMemory(false) / 1048576} MB, process working set {Environment.WorkingSet / 1048576} MB");
             if (!result.IsComplete)
             {
                 throw new ImportSetupException($"The read was not complete, nothing was changed: {result.Failure}");
             }
 
-            await using var work = await dbFactory.CreateDbContextAsync(ct);
-            var existing = await LoadExistingAsync(work, endpoint.Id, ct);
-            var config = connector.StatusThreshold;
-            var options = new ReconciliationOptions { Approved = await ApprovedRemovalsAsync(work, run, ct) };
-            var plan = ReconciliationPlanner.Plan(existing.Accounts, existing.Entitlements, existing.Links, sink.Snapshot(true), config, options);
-            run.PlanJson = JsonConvert.SerializeObject(Summarize(plan, sink));
-            var planned = stopwatch.Elapsed;
-            Log($"plan ({planned.TotalSeconds:0.0} s): +{plan.AccountsToAdd.Count} ~{plan.AccountsToUpdate.Count} ={plan.AccountsUnchanged} suspend {plan.AccountsToSuspend.Count} inactivate {plan.AccountsToInactivate.Count}; entitlements +{plan.EntitlementsToAdd.Count} ~{plan.EntitlementsToUpdate.Count} inactivate {plan.EntitlementsToInactivate.Count}; links +{plan.LinksToAdd.Count} -{plan.LinksToRemove.Count}");
-
-            if (run.IsPreview)
-            {
-                Finish(run, JobRunStatus.PreviewReady, plan, null);
-                Log("preview: nothing was written");
-            }
-            else if (plan.RemovalPhase == RemovalPhaseStatus.ThresholdReached)
-            {
-                Finish(run, JobRunStatus.ThresholdReached, plan, plan.RemovalBlockedReason);
-                Log(plan.RemovalBlockedReason + " — nothing was changed; approve the run to apply it.");
-            }
-            else
-            {
-                run.Phase = "applying";
-                await notifier.PublishAsync(new JobProgress(runId, "applying", run.Pages, sink.Records, 0, stopwatch.Elapsed, null, false));
-                await ApplyAsync(work, endpoint, sink, plan, runId, ct);
-                Finish(run, JobRunStatus.Succeeded, plan, null);
-                Log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s");
-            }
+            var phase = Stopwatch.StartNew();
+            staging.Complete(indexed: await db.Accounts.AnyAsync(a => a.EndpointId == endpoint.Id, ct));
+            Log($"staging indexed in {phase.Elapsed.TotalSeconds:0.0} s");
+            await PlanAndApplyAsync(run, endpoint, connector.StatusThreshold, staging, sink, Log, stopwatch, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -194,30 +184,21 @@ public class ImportService(
         run.FinishedUtc = clock.GetUtcNow().UtcDateTime;
         run.Phase = run.Status.ToString();
         run.Log = log.ToString();
-        db.HttpExchanges.AddRange(recorder.Exchanges.Select((x, i) => ToEntity(x, runId, i)));
+        db.HttpExchanges.AddRange(recorder.Exchanges.Select((x, i) => ExchangeRows.From(x, i, runId: runId)));
         await db.SaveChangesAsync(CancellationToken.None);
         await notifier.PublishAsync(new JobProgress(runId, run.Status.ToString(), run.Pages, run.Read, 0, stopwatch.Elapsed, run.Error, true));
     }
 
-    private static void Finish(JobRun run, JobRunStatus status, ReconciliationPlan plan, string? error)
+    private static void Finish(JobRun run, JobRunStatus status, PlanSummary plan, string? error)
     {
         run.Status = status;
         run.Error = error;
-        run.Added = plan.AccountsToAdd.Count + plan.EntitlementsToAdd.Count;
-        run.Changed = plan.AccountsToUpdate.Count + plan.EntitlementsToUpdate.Count;
+        run.Added = plan.AccountsToAdd + plan.EntitlementsToAdd;
+        run.Changed = plan.AccountsToUpdate + plan.EntitlementsToUpdate;
         run.Unchanged = plan.AccountsUnchanged;
-        run.Suspended = plan.AccountsToSuspend.Count;
-        run.Inactivated = plan.AccountsToInactivate.Count + plan.EntitlementsToInactivate.Count;
+        run.Suspended = plan.AccountsToSuspend;
+        run.Inactivated = plan.AccountsToInactivate + plan.EntitlementsToInactivate;
     }
-
-    private static PlanSummary Summarize(ReconciliationPlan p, StagingSink sink) => new(
-        p.AccountsToAdd.Count, p.AccountsToUpdate.Count, p.AccountsUnchanged, p.AccountsToSuspend.Count, p.AccountsToInactivate.Count,
-        p.EntitlementsToAdd.Count, p.EntitlementsToUpdate.Count, p.EntitlementsToInactivate.Count, p.LinksToAdd.Count, p.LinksToRemove.Count,
-        p.RemovalPhase.ToString(), p.RemovalBlockedReason, p.AccountRemovalsWanted, p.LinkRemovalsWanted, p.EntitlementRemovalsWanted,
-        p.AccountsToAdd.Take(50).ToList(), p.AccountsToSuspend.Concat(p.AccountsToInactivate).Take(50).ToList(), p.AccountsToUpdate.Take(50).ToList(),
-        p.AccountsToAdd.Take(50).Select(id => new PlanSampleAccount(id, sink.Accounts.TryGetValue(id, out var a) ? a.Name : null)).ToList(),
-        p.EntitlementsToAdd.Take(50).Select(k => new PlanSampleEntitlement(k.EntitlementType, k.EntitlementId,
-            sink.Entitlements.TryGetValue((k.EntitlementType, k.EntitlementId), out var e) ? e.Value : null)).ToList());
 
     private static async Task<ApprovedRemovals?> ApprovedRemovalsAsync(AdminPortalDbContext db, JobRun run, CancellationToken ct)
     {
@@ -227,30 +208,114 @@ public class ImportService(
         return new ApprovedRemovals(summary.AccountRemovalsWanted, summary.LinkRemovalsWanted, summary.EntitlementRemovalsWanted);
     }
 
-    private sealed record Existing(List<ExistingAccount> Accounts, List<ExistingEntitlement> Entitlements, List<LinkKey> Links);
+    private sealed record EntitlementPlan(List<EntitlementKey> Add, List<EntitlementKey> Update, List<EntitlementKey> Remove);
 
-    private static async Task<Existing> LoadExistingAsync(AdminPortalDbContext db, int endpointId, CancellationToken ct)
+    /// <summary>Entitlements are few (thousands, not millions): planned in memory exactly as ReconciliationPlanner does.</summary>
+    private static async Task<EntitlementPlan> PlanEntitlementsAsync(AdminPortalDbContext db, int endpointId, StagingSink sink, StatusThresholdConfig? config, ReconciliationOptions options, CancellationToken ct)
     {
-        var accounts = await db.Accounts.AsNoTracking().Where(a => a.EndpointId == endpointId)
-            .Select(a => new ExistingAccount(a.AccountId, a.ContentHash ?? "", a.Status == AccountStatus.Active || a.Status == AccountStatus.PendingCreate || a.Status == AccountStatus.Disabled))
-            .ToListAsync(ct);
-        var entitlements = await db.EntitlementValues.AsNoTracking().Where(v => v.EndpointId == endpointId)
+        var existing = (await db.EntitlementValues.AsNoTracking().Where(v => v.EndpointId == endpointId)
             .Select(v => new ExistingEntitlement(v.EntitlementType!.Name, v.EntitlementId, v.ContentHash ?? "", v.Status == EntitlementStatus.Active))
-            .ToListAsync(ct);
-        var links = await (from l in db.AccountEntitlements
-                           join a in db.Accounts on l.AccountId equals a.Id
-                           join v in db.EntitlementValues on l.EntitlementValueId equals v.Id
-                           where a.EndpointId == endpointId
-                           select new LinkKey(a.AccountId, v.EntitlementType!.Name, v.EntitlementId)).ToListAsync(ct);
-        return new Existing(accounts, entitlements, links);
+            .ToListAsync(ct)).ToDictionary(e => new EntitlementKey(e.EntitlementType, e.EntitlementId));
+        var add = new List<EntitlementKey>();
+        var update = new List<EntitlementKey>();
+        foreach (var ((type, id), incoming) in sink.Entitlements)
+        {
+            var key = new EntitlementKey(type, id);
+            if (!existing.TryGetValue(key, out var ex)) add.Add(key);
+            else if (!string.Equals(ex.Hash, incoming.Hash, StringComparison.Ordinal)) update.Add(key);
+        }
+
+        var remove = ReconciliationPlanner.InactivatesMissingEntitlements(config, options)
+            ? existing.Values.Where(e => e.IsActive && !sink.Entitlements.ContainsKey((e.EntitlementType, e.EntitlementId)))
+                .Select(e => new EntitlementKey(e.EntitlementType, e.EntitlementId)).ToList()
+            : [];
+        return new EntitlementPlan(add, update, remove);
     }
 
-    private async Task ApplyAsync(AdminPortalDbContext db, Core.Domain.Endpoint endpoint, StagingSink sink, ReconciliationPlan plan, long runId, CancellationToken ct)
+    /// <summary>
+    /// Plans set-based against the staging file (same decisions as ReconciliationPlanner: same switches, same guard) and,
+    /// unless this is a preview or the guard stopped the run, applies everything in the one transaction the plan was
+    /// read in: entitlement types and values through EF (few rows), accounts and links with bulk SQL.
+    /// </summary>
+    private async Task PlanAndApplyAsync(JobRun run, Core.Domain.Endpoint endpoint, StatusThresholdConfig? config, SqliteImportStaging staging, StagingSink sink,
+        Action<string> log, Stopwatch stopwatch, CancellationToken ct)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var phase = Stopwatch.StartNew();
+        await using var work = await dbFactory.CreateDbContextAsync(ct);
+        work.ChangeTracker.AutoDetectChangesEnabled = false;
+        await work.Database.OpenConnectionAsync(ct);
+        var connection = work.Database.GetDbConnection();
+        try
+        {
+            SqliteBulkImport.Attach(connection, staging);
+            await using var tx = await work.Database.BeginTransactionAsync(ct);
+            var bulk = SqliteBulkImport.For(connection, tx.GetDbTransaction(), endpoint.Id, Account.CustomPropertyCount);
+            var options = new ReconciliationOptions { Approved = await ApprovedRemovalsAsync(work, run, ct) };
+            var accounts = bulk.Plan(ReconciliationPlanner.DeletesLinksOfPresentAccounts(config, options), ReconciliationPlanner.DeletesLinksOfRemovedAccounts(config));
+            var entitlements = await PlanEntitlementsAsync(work, endpoint.Id, sink, config, options, ct);
+            var (status, blocked) = ReconciliationPlanner.Guard(new RemovalCounts(true, (int)staging.Accounts, accounts.ExistingAccounts, accounts.ActiveExistingAccounts,
+                accounts.MissingActive, accounts.LinksToRemove, sink.Entitlements.Count, entitlements.Remove.Count), config, options);
+            bool allowed = status == RemovalPhaseStatus.Allowed;
+            bool inactivate = ReconciliationPlanner.InactivatesMissingAccounts(config);
+            var summary = new PlanSummary(
+                accounts.ToAdd, accounts.ToUpdate, accounts.Unchanged, allowed && !inactivate ? accounts.MissingActive : 0, allowed && inactivate ? accounts.MissingActive : 0,
+                entitlements.Add.Count, entitlements.Update.Count, allowed ? entitlements.Remove.Count : 0, accounts.LinksToAdd, allowed ? accounts.LinksToRemove : 0,
+                status.ToString(), blocked, accounts.MissingActive, accounts.LinksToRemove, entitlements.Remove.Count,
+                accounts.SampleAdded, allowed ? accounts.SampleMissing : [], accounts.SampleChanged,
+                // What a preview shows a person (onboarding, run detail): the first added accounts by name, and entitlements.
+                accounts.SampleAddedNames.Select(a => new PlanSampleAccount(a.AccountId, a.Name)).ToList(),
+                entitlements.Add.Take(50).Select(k => new PlanSampleEntitlement(k.EntitlementType, k.EntitlementId,
+                    sink.Entitlements.TryGetValue((k.EntitlementType, k.EntitlementId), out var e) ? e.Value : null)).ToList());
+            run.PlanJson = JsonConvert.SerializeObject(summary);
+            log($"plan ({stopwatch.Elapsed.TotalSeconds:0.0} s, {phase.Elapsed.TotalSeconds:0.0} s set-based): +{summary.AccountsToAdd} ~{summary.AccountsToUpdate} ={summary.AccountsUnchanged} suspend {summary.AccountsToSuspend} inactivate {summary.AccountsToInactivate}; entitlements +{summary.EntitlementsToAdd} ~{summary.EntitlementsToUpdate} inactivate {summary.EntitlementsToInactivate}; links +{summary.LinksToAdd} -{summary.LinksToRemove}");
 
+            if (run.IsPreview)
+            {
+                Finish(run, JobRunStatus.PreviewReady, summary, null);
+                log("preview: nothing was written");
+                return; // the transaction is rolled back on dispose; it wrote nothing but temp tables
+            }
+
+            if (status == RemovalPhaseStatus.ThresholdReached)
+            {
+                Finish(run, JobRunStatus.ThresholdReached, summary, blocked);
+                log(blocked + " — nothing was changed; approve the run to apply it.");
+                return;
+            }
+
+            run.Phase = "applying";
+            await notifier.PublishAsync(new JobProgress(run.Id, "applying", run.Pages, sink.Records, 0, stopwatch.Elapsed, null, false));
+            var planned = stopwatch.Elapsed;
+            var now = clock.GetUtcNow().UtcDateTime;
+            phase.Restart();
+            await ApplyEntitlementsAsync(work, endpoint, sink, allowed ? entitlements.Remove : [], run.Id, now, ct);
+            bulk.RebuildEntitlementMap();
+            var entitlementSeconds = phase.Elapsed.TotalSeconds;
+            phase.Restart();
+            var written = bulk.ApplyAccounts(run.Id, now, allowed ? (int)(inactivate ? AccountStatus.Inactive : AccountStatus.SuspendedFromImport) : null);
+            if (await CorrelationAsync(work, endpoint, ct) is { } correlation) bulk.Correlate(run.Id, now, correlation.Column, correlation.OwnerOf);
+            var accountSeconds = phase.Elapsed.TotalSeconds;
+            phase.Restart();
+            var links = bulk.ApplyLinks(now, allowed);
+
+            // Links granted by provisioning and now seen by the target are confirmed.
+            await work.AccountEntitlements.Where(l => l.Status == LinkStatus.PendingAdd && work.Accounts.Any(a => a.Id == l.AccountId && a.EndpointId == endpoint.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LinkStatus.Active), ct);
+            var linkSeconds = phase.Elapsed.TotalSeconds;
+            phase.Restart();
+            await tx.CommitAsync(ct);
+            Finish(run, JobRunStatus.Succeeded, summary, null);
+            log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s: entitlements {entitlementSeconds:0.0} s; accounts {accountSeconds:0.0} s (touched {written.Touched}, changed {written.Changed}, inserted {written.Inserted}, removed {written.Removed}); links {linkSeconds:0.0} s (+{links.Added} -{links.Removed}); commit {phase.Elapsed.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            SqliteBulkImport.Detach(connection);
+            await work.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task ApplyEntitlementsAsync(AdminPortalDbContext db, Core.Domain.Endpoint endpoint, StagingSink sink, IReadOnlyList<EntitlementKey> toInactivate, long runId, DateTime now, CancellationToken ct)
+    {
         // Entitlement types: those the connector declared, and any an entitlement names.
         var types = await db.EntitlementTypes.Where(t => t.EndpointId == endpoint.Id).ToDictionaryAsync(t => t.Name, StringComparer.Ordinal, ct);
         foreach (var name in sink.Types.Select(t => t.Name).Concat(sink.Entitlements.Keys.Select(k => k.Type)).Distinct())
@@ -294,7 +359,7 @@ public class ImportService(
             if (value.Id != 0) db.Entry(value).State = EntityState.Modified;
         }
 
-        foreach (var key in plan.EntitlementsToInactivate)
+        foreach (var key in toInactivate)
         {
             if (!values.TryGetValue((key.EntitlementType, key.EntitlementId), out var value)) continue;
             value.Status = EntitlementStatus.Inactive;
@@ -304,76 +369,14 @@ public class ImportService(
 
         db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(ct);
-
-        var correlate = await CorrelatorAsync(db, endpoint, ct);
-        var accounts = (await db.Accounts.Where(a => a.EndpointId == endpoint.Id).ToListAsync(ct)).ToDictionary(a => a.AccountId, StringComparer.Ordinal);
-        foreach (var (id, incoming) in sink.Accounts)
-        {
-            var importedStatus = incoming.Status == AccountImportStatus.Inactive ? AccountStatus.Inactive : AccountStatus.Active;
-            if (!accounts.TryGetValue(id, out var account))
-            {
-                account = new Account { EndpointId = endpoint.Id, AccountId = id, Name = incoming.Name ?? id, CreatedUtc = now };
-                db.Accounts.Add(account);
-                accounts[id] = account;
-            }
-            else if (account.ContentHash == incoming.Hash && account.Status == importedStatus)
-            {
-                account.LastSeenRunId = runId;
-                db.Entry(account).Property(a => a.LastSeenRunId).IsModified = true;
-                continue;
-            }
-
-            ColumnMapper.ApplyAccount(account, incoming);
-            account.Status = importedStatus;
-            account.LastSeenRunId = runId;
-            account.UpdatedUtc = now;
-            account.OwnerUserId ??= correlate(account);
-            if (account.Id != 0) db.Entry(account).State = EntityState.Modified;
-        }
-
-        foreach (var (ids, status) in new[] { (plan.AccountsToSuspend, AccountStatus.SuspendedFromImport), (plan.AccountsToInactivate, AccountStatus.Inactive) })
-        {
-            foreach (var id in ids)
-            {
-                if (!accounts.TryGetValue(id, out var account)) continue;
-                account.Status = status;
-                account.UpdatedUtc = now;
-                db.Entry(account).State = EntityState.Modified;
-            }
-        }
-
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(ct);
-
-        foreach (var link in plan.LinksToAdd)
-        {
-            if (!accounts.TryGetValue(link.AccountId, out var account) || !values.TryGetValue((link.EntitlementType, link.EntitlementId), out var value)) continue;
-            db.AccountEntitlements.Add(new AccountEntitlement { AccountId = account.Id, EntitlementValueId = value.Id, Status = LinkStatus.Active, CreatedUtc = now });
-        }
-
-        db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(ct);
-        foreach (var chunk in plan.LinksToRemove.Chunk(500))
-        {
-            foreach (var link in chunk)
-            {
-                if (!accounts.TryGetValue(link.AccountId, out var account) || !values.TryGetValue((link.EntitlementType, link.EntitlementId), out var value)) continue;
-                await db.AccountEntitlements.Where(l => l.AccountId == account.Id && l.EntitlementValueId == value.Id).ExecuteDeleteAsync(ct);
-            }
-        }
-
-        // Links granted by provisioning and now seen by the target are confirmed.
-        var accountIds = accounts.Values.Select(a => a.Id).ToList();
-        await db.AccountEntitlements.Where(l => l.Status == LinkStatus.PendingAdd && db.Accounts.Any(a => a.Id == l.AccountId && a.EndpointId == endpoint.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LinkStatus.Active), ct);
-        await tx.CommitAsync(ct);
+        db.ChangeTracker.Clear();
     }
 
-    /// <summary>Maps an account to its owner by the endpoint's correlation rule (e.g. name=username).</summary>
-    private static async Task<Func<Account, int?>> CorrelatorAsync(AdminPortalDbContext db, Core.Domain.Endpoint endpoint, CancellationToken ct)
+    /// <summary>The endpoint's correlation rule (e.g. name=username) as an account column and a lookup of its value.</summary>
+    private static async Task<(string Column, Func<string?, int?> OwnerOf)?> CorrelationAsync(AdminPortalDbContext db, Core.Domain.Endpoint endpoint, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(endpoint.CorrelationRule) || !CorrelationRules.TryParse(endpoint.CorrelationRule, out var rule, out _))
-            return _ => null;
+            return null;
         var users = await db.Users.AsNoTracking().Select(u => new { u.Id, u.Username, u.Email, u.CustomProperty1, u.CustomProperty2, u.CustomProperty3 }).ToListAsync(ct);
         var lookup = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         foreach (var u in users)
@@ -389,29 +392,9 @@ public class ImportService(
             if (!string.IsNullOrEmpty(key)) lookup.TryAdd(key, u.Id);
         }
 
-        return account =>
-        {
-            var value = ColumnMapper.AccountColumn(account, rule.AccountColumn);
-            return value is not null && lookup.TryGetValue(value, out var id) ? id : null;
-        };
+        return (rule.AccountColumn, value => value is not null && lookup.TryGetValue(value, out var id) ? id : null);
     }
 
-    private static DomainExchange ToEntity(EngineExchange x, long runId, int sequence) => new()
-    {
-        JobRunId = runId,
-        Sequence = sequence,
-        StartedUtc = x.StartedAt.UtcDateTime,
-        DurationMs = (int)x.Duration.TotalMilliseconds,
-        Method = x.Method,
-        Url = x.Url,
-        OriginalUrl = x.Url == x.ConfiguredUrl ? null : $"{x.ConfiguredUrl}{(x.RewriteApplied is null ? "" : $"  (rewrite {x.RewriteApplied})")}",
-        RequestHeaders = string.Join('\n', x.RequestHeaders.Select(h => $"{h.Key}: {h.Value}")),
-        RequestBody = x.RequestBody,
-        StatusCode = x.StatusCode,
-        ResponseHeaders = string.Join('\n', x.ResponseHeaders.Select(h => $"{h.Key}: {h.Value}")),
-        ResponseBody = x.ResponseBodyTruncated ? x.ResponseBody + "\n… (truncated)" : x.ResponseBody,
-        Error = string.IsNullOrEmpty(x.Purpose) ? x.Error : $"{x.Purpose}{(x.Error is null ? "" : ": " + x.Error)}",
-    };
 
     /// <summary>Keeps the first exchanges of a run (bodies are already capped and redacted by the engine).</summary>
     private sealed class CappedRecorder(int max) : IExchangeRecorder

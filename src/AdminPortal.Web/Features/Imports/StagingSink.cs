@@ -1,22 +1,25 @@
 using AdminPortal.Core.Connectors.Import;
+using AdminPortal.Data;
 
 namespace AdminPortal.Web.Features.Imports;
 
 /// <summary>
-/// Keeps what an import read until the read is proven complete; nothing reaches the database before.
+/// Keeps what an import read until the read is proven complete; nothing reaches the portal's tables before.
+/// Accounts and links — the bulk of a large target — stream into the run's staging file (<see cref="SqliteImportStaging"/>)
+/// so memory stays flat; entitlement types and values, a few thousand at most, stay in memory for the EF apply.
 /// </summary>
-public sealed class StagingSink(Func<ImportProgress, long, ValueTask> onProgress) : IImportSink
+public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress, long, ValueTask> onProgress) : IImportSink
 {
-    public Dictionary<string, ImportedAccount> Accounts { get; } = new(StringComparer.Ordinal);
     public List<ImportedEntitlementType> Types { get; } = [];
     public Dictionary<(string Type, string Id), ImportedEntitlement> Entitlements { get; } = [];
-    public HashSet<LinkKey> Links { get; } = [];
 
-    public long Records => Accounts.Count + Entitlements.Count + Links.Count;
+    public long AccountCount => staging.Accounts;
+    public long LinkCount => staging.Links;
+    public long Records => staging.Accounts + Entitlements.Count + staging.Links;
 
     public ValueTask OnAccountAsync(ImportedAccount account, CancellationToken ct)
     {
-        Accounts[account.AccountId] = account;
+        staging.AddAccount(ColumnMapper.ToStaged(account));
         return ValueTask.CompletedTask;
     }
 
@@ -35,17 +38,10 @@ public sealed class StagingSink(Func<ImportProgress, long, ValueTask> onProgress
 
     public ValueTask OnLinkAsync(ImportedLink link, CancellationToken ct)
     {
-        Links.Add(new LinkKey(link.AccountId, link.EntitlementType, link.EntitlementId));
+        // The engine emits each resolved link once; the staging file's unique index proves it before the apply.
+        staging.AddLink(link.AccountId, link.EntitlementType, link.EntitlementId);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask OnProgressAsync(ImportProgress progress, CancellationToken ct) => onProgress(progress, Records);
-
-    public ImportedSnapshot Snapshot(bool complete) => new()
-    {
-        IsComplete = complete,
-        AccountHashes = Accounts.ToDictionary(a => a.Key, a => a.Value.Hash, StringComparer.Ordinal),
-        EntitlementHashes = Entitlements.ToDictionary(e => new EntitlementKey(e.Key.Type, e.Key.Id), e => e.Value.Hash),
-        Links = Links,
-    };
 }

@@ -11,6 +11,8 @@ using Newtonsoft.Json;
 using DomainExchange = AdminPortal.Core.Domain.HttpExchange;
 using EngineExchange = AdminPortal.Core.Connectors.Http.HttpExchange;
 
+using AdminPortal.Web.Features.Connections;
+
 namespace AdminPortal.Web.Features.Provisioning;
 
 /// <summary>Work for the provisioning runner: one task (instant provisioning) or a WSRETRY pass over all due tasks.</summary>
@@ -257,7 +259,7 @@ public sealed class ProvisioningTaskService(
 
         var exchanges = (result.Exchanges.Count > 0 ? result.Exchanges : recorded).Take(MaxExchangesPerAttempt).ToList();
         var sequenceStart = await db.HttpExchanges.Where(x => x.TaskId == task.Id).CountAsync(ct);
-        db.HttpExchanges.AddRange(exchanges.Select((x, i) => ToEntity(x, task.Id, sequenceStart + i)));
+        db.HttpExchanges.AddRange(exchanges.Select((x, i) => ExchangeRows.From(x, sequenceStart + i, taskId: task.Id)));
         db.AuditEvents.Add(audit.Create("system", "provisioning.attempt", "task", task.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
             $"{task.Type} attempt {task.Attempts}: {task.Status}{(outcome.NextAttemptUtc is { } n ? $", next {n:u}" : "")}{(result.Success ? "" : " — " + task.LastError)}"));
         await db.SaveChangesAsync(CancellationToken.None);
@@ -515,22 +517,6 @@ public sealed class ProvisioningTaskService(
         return await db.HttpExchanges.AsNoTracking().Where(x => x.TaskId == taskId).OrderBy(x => x.Sequence).ToListAsync(ct);
     }
 
-    private static DomainExchange ToEntity(EngineExchange x, long taskId, int sequence) => new()
-    {
-        TaskId = taskId,
-        Sequence = sequence,
-        StartedUtc = x.StartedAt.UtcDateTime,
-        DurationMs = (int)x.Duration.TotalMilliseconds,
-        Method = x.Method,
-        Url = x.Url,
-        OriginalUrl = x.Url == x.ConfiguredUrl ? null : $"{x.ConfiguredUrl}{(x.RewriteApplied is null ? "" : $"  (rewrite {x.RewriteApplied})")}",
-        RequestHeaders = string.Join('\n', x.RequestHeaders.Select(h => $"{h.Key}: {h.Value}")),
-        RequestBody = x.RequestBody,
-        StatusCode = x.StatusCode,
-        ResponseHeaders = string.Join('\n', x.ResponseHeaders.Select(h => $"{h.Key}: {h.Value}")),
-        ResponseBody = x.ResponseBodyTruncated ? x.ResponseBody + "\n… (truncated)" : x.ResponseBody,
-        Error = string.IsNullOrEmpty(x.Purpose) ? x.Error : $"{x.Purpose}{(x.Error is null ? "" : ": " + x.Error)}",
-    };
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 }

@@ -1,0 +1,58 @@
+using Newtonsoft.Json.Linq;
+
+namespace AdminPortal.Core.Tests.Connectors.Import;
+
+/// <summary>
+/// The engine loads only the record properties a call reads (ResponseProjection, issue [6/7]): what it maps must come
+/// out exactly as from a fully loaded page, whatever else the records carry.
+/// </summary>
+public class ResponseProjectionTests
+{
+    private const string Page = """
+        { "total": 2, /* a comment in the envelope */
+          "items": [
+            { "id": "u1", "login": "ann", "profile": { "email": "ann@x.test" }, "a.b": "literal",
+              "groups": [ { "value": "g1" }, { "value": "g2" } ], "members": [ { "value": "noise" } ], "huge": { "deep": [1, 2, { "x": "y" }] } },
+            { "id": "u2", "login": "bob", "login": "bob2", "profile": { "email": "bob@x.test" }, // duplicate key: the last wins
+              "groups": [], "meta": { "created": "2020-01-01" } }
+          ] }
+        """;
+
+    private static string Import(string baseUrl, string extraColumn = "") => """
+        {"accountParams":{"connection":"acctAuth","call":{"call1":{"callOrder":"0","stageNumber":"0",
+          "http":{"url":"@@base@@/users","httpMethod":"GET","httpHeaders":{"Authorization":"${access_token}"}},
+          "listField":"items","keyField":"accountID",
+          "colsToPropsMap":{"accountID":"id~#~char","name":"login~#~char","customproperty1":"profile.email~#~char","customproperty2":"a.b~#~char"@@extra@@}}},
+          "acctEntMappings":{"Groups":{"listPath":"groups","idPath":"value","keyField":"entitlementID","importAsEntitlement":true}}}}
+        """.Replace("@@base@@", baseUrl).Replace("@@extra@@", extraColumn);
+
+    [Theory]
+    [InlineData("")] // projected: only id, login, profile, a.b and groups are loaded
+    [InlineData(",\"customproperty3\":\"${login}\"")] // a template column sees every property: loaded whole
+    public async Task Mapped_columns_and_memberships_are_the_same_with_or_without_the_projection(string extraColumn)
+    {
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, Page));
+        var (engine, _, _) = Engine.Create();
+        var sink = new CollectingSink();
+        var r = await engine.RunImportAsync(Engine.Connection(Engine.StaticToken(), Import(srv.BaseUrl, extraColumn)), sink);
+
+        Assert.True(r.IsComplete, r.Failure?.ToString());
+        Assert.Equal(["u1", "u2"], sink.Accounts.Select(a => a.AccountId));
+        Assert.Equal(["ann", "bob2"], sink.Accounts.Select(a => a.Name));
+        Assert.Equal(["ann@x.test", "bob@x.test"], sink.Accounts.Select(a => a.Attributes["customproperty1"]));
+        Assert.Equal("literal", sink.Accounts[0].Attributes["customproperty2"]);
+        Assert.Equal(["g1", "g2"], sink.Links.Where(l => l.AccountId == "u1").Select(l => l.EntitlementId).Order());
+        Assert.DoesNotContain(sink.Links, l => l.AccountId == "u2");
+    }
+
+    [Fact]
+    public async Task A_truncated_page_still_fails_the_read()
+    {
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, Page[..(Page.Length / 2)]));
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunImportAsync(Engine.Connection(Engine.StaticToken(), Import(srv.BaseUrl)), new CollectingSink());
+
+        Assert.False(r.IsComplete);
+        Assert.NotNull(r.Failure);
+    }
+}
