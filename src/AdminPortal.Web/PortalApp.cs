@@ -88,10 +88,17 @@ public static class PortalApp
             }
         }
 
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment() && !app.Environment.IsEnvironment("Testing"))
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
             app.UseHsts();
+        }
+
+        // Only when an https:// address is configured: `dotnet run` on http://localhost:5080 stays plain HTTP.
+        if (SecurityHeaders.HttpsConfigured(app.Configuration))
+        {
+            app.UseHttpsRedirection();
         }
 
         app.UseStaticFiles();

@@ -132,7 +132,11 @@ public static class WebServiceCollectionExtensions
 
         services.AddAuthorization(Policies.Register);
         services.AddCascadingAuthenticationState();
-        services.AddAntiforgery(o => o.Cookie.Name = "AdminPortal.Antiforgery");
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "AdminPortal.Antiforgery";
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(AccountEndpoints.SignInRateLimit, ctx => RateLimitPartition.GetFixedWindowLimiter(

@@ -12,6 +12,25 @@ public static class BenchmarkProgram
     //     [--provisioning-tasks 10000] (0 = no provisioning scenarios)
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--load")
+        {
+            // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- --load [--accounts 50000] [--clients 20] [--seconds 60]
+            int Option(string name, int fallback)
+            {
+                var i = Array.IndexOf(args, name);
+                return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+            }
+
+            var folder = SimulatedApplicationSetup.FindPackageFolder(Environment.CurrentDirectory, AppContext.BaseDirectory);
+            if (folder is null)
+            {
+                Console.Error.WriteLine("../shared/packages/saviynt not found beside the checkout");
+                return 2;
+            }
+
+            return await LoadTest.RunAsync(folder, Option("--accounts", 50_000), Option("--clients", 20), Option("--seconds", 60), Console.Out);
+        }
+
         var sizes = new List<int> { 10_000, 100_000, 1_000_000 };
         var systems = new List<SimulatedSystem> { SimulatedSystem.SapBtp };
         bool queries = true, write = true;

@@ -51,6 +51,8 @@ public class ConnectionJourneyTests(BrowserFixture browser)
         await connection.SelectAttributeAsync(ConnectionAttributeNames.ImportAccountEntJson);
         await Expect(connection.EditorLines).ToContainTextAsync("accountParams");
         await Expect(connection.SyntaxErrorMarkers).ToHaveCountAsync(0);
+        // The Content-Security-Policy (docs/reliability.md) lets Blazor, Radzen and Monaco and its workers run.
+        Assert.Empty(browser.ConsoleProblems(page));
     }
 
     [Fact]
@@ -97,6 +99,7 @@ public class ConnectionJourneyTests(BrowserFixture browser)
         await Expect(page.Locator(".rz-notification-item")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
         await page.EvaluateAsync("window.scrollTo(0, 0)");
         await Screenshots.SaveAsync(page, "06-connection-editor");
+        Assert.Empty(browser.ConsoleProblems(page));
     }
 
     [Fact]

@@ -36,7 +36,25 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = portal.BaseUrl, ViewportSize = new ViewportSize { Width = 1360, Height = 860 } });
         context.SetDefaultTimeout(20_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        // Content-Security-Policy violations (and Monaco's worker fallback) are reported on the console.
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)
+                || message.Text.Contains("Could not create web worker", StringComparison.OrdinalIgnoreCase))
+            {
+                lock (consoleProblems) consoleProblems.Add((page, message.Text));
+            }
+        };
+        return page;
+    }
+
+    private readonly List<(IPage Page, string Text)> consoleProblems = [];
+
+    /// <summary>CSP violations and worker fallbacks the browser reported for one page.</summary>
+    public IReadOnlyList<string> ConsoleProblems(IPage page)
+    {
+        lock (consoleProblems) return consoleProblems.Where(p => p.Page == page).Select(p => p.Text).ToList();
     }
 
     public async Task DisposeAsync()

@@ -13,12 +13,19 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("adminportal-test-").FullName;
 
+    /// <summary>Extra host configuration (e.g. a capturing logger provider), applied after the defaults.</summary>
+    public Action<IWebHostBuilder>? Configure { get; init; }
+
+    /// <summary>Leave the data directory behind on dispose (a test hands it to a portal child process).</summary>
+    public bool KeepDataDirectory { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("AdminPortal:DataDirectory", DataDirectory);
         builder.UseSetting("AdminPortal:BootstrapAdminPassword", AdminPassword);
         builder.UseSetting("AdminPortal:SignInAttemptsPerMinute", "1000");
+        Configure?.Invoke(builder);
     }
 
     public AdminPortalDbContext CreateDbContext() =>
@@ -30,6 +37,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (KeepDataDirectory) return;
         try
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -208,6 +208,15 @@ internal sealed class PagedReader
             // relative next link: resolve against the URL actually requested
             return abs.ToString();
         }
+        // An absolute next link must stay on the host the connection sent this request to (after URL rewrites):
+        // a target's answer must not steer the engine — and the connection's credentials — to another host.
+        var target = new UrlResolver(_options.BaseUrl, _options.UrlRewrites).Resolve(next).Url;
+        if (!Uri.TryCreate(target, UriKind.Absolute, out var nextUri) || !Uri.TryCreate(result.Url, UriKind.Absolute, out var current)
+            || !string.Equals(nextUri.GetLeftPart(UriPartial.Authority), current.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase))
+        {
+            throw Fail(ImportFailureKind.PaginationLoop, $"the next-page URL points to another host ({_redactor.RedactText(next)}); only {(Uri.TryCreate(result.Url, UriKind.Absolute, out var c) ? c.GetLeftPart(UriPartial.Authority) : "the requested host")} is followed",
+                section, call, currentUrl, page);
+        }
         return next;
     }
 

@@ -32,6 +32,10 @@ public static class ConnectionEndpoints
 
             // Validate everything first: a refused request writes nothing.
             var errors = new List<string>();
+            // A misspelt field ("descriptoin") must not be ignored while the call answers 200. The read-only
+            // fields of the GET answer are accepted (and ignored) so a GET → edit → PUT round trip works.
+            errors.AddRange(body.Properties().Where(p => !WritableFields.Contains(p.Name) && !ReadOnlyFields.Contains(p.Name))
+                .Select(p => $"{p.Name}: unknown field; known fields are {string.Join(", ", WritableFields)}."));
             var details = new ConnectionDetails(
                 Str(body, "name") ?? name,
                 body.ContainsKey("description") ? Str(body, "description") : existing?.Description,
@@ -125,6 +129,9 @@ public static class ConnectionEndpoints
         attributes = c.Attributes.ToDictionary(a => a.Name, a => a.Value is null ? null : SecretMasker.MaskSecrets(a.Value).Text),
         updatedUtc = c.UpdatedUtc,
     };
+
+    private static readonly string[] WritableFields = ["name", "description", "connectionType", "defaultSavRole", "emailTemplate", "baseUrl", "urlRewrites", "attributes"];
+    private static readonly string[] ReadOnlyFields = ["connectionJsonNeedsEntry", "placeholders", "updatedUtc"];
 
     private static string? Str(JObject body, string key) => body[key] is JValue { Value: not null } v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
 

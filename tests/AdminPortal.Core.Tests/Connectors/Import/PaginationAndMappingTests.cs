@@ -111,6 +111,30 @@ public class PaginationAndMappingTests
         Assert.Contains("cursor=same", r.Failure.Url);
     }
 
+    /// <summary>Security: a target's next link to another host is refused, so the token is never sent there.</summary>
+    [Fact]
+    public async Task NextUrl_to_another_host_is_refused_and_never_called()
+    {
+        var elsewhereCalls = 0;
+        await using var elsewhere = await FixtureServer.StartAsync((ctx, req) =>
+        {
+            Interlocked.Increment(ref elsewhereCalls);
+            return Fx.Json(ctx, """{"items":[]}""");
+        });
+        await using var srv = await FixtureServer.StartAsync((ctx, req) =>
+            Fx.Json(ctx, """{"items":[{"id":"a","login":"a"}],"next":"@@elsewhere@@/steal"}""".Replace("@@elsewhere@@", elsewhere.BaseUrl)));
+        var import = """
+            {"accountParams":{"call":{"call1":{"http":{"url":"@@srv_BaseUrl@@/first","httpMethod":"GET","httpHeaders":{"Authorization":"${access_token}"}},"listField":"items","keyField":"accountID",
+              "colsToPropsMap":{"accountID":"id","name":"login"},"pagination":{"nextUrl":{"nextUrlPath":"${response.completeResponseMap.next}"}}}}}}
+            """.Replace("@@srv_BaseUrl@@", srv.BaseUrl);
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunImportAsync(Engine.Connection(Engine.StaticToken(), import), new CollectingSink());
+        Assert.False(r.IsComplete);
+        Assert.Equal(ImportFailureKind.PaginationLoop, r.Failure!.Kind);
+        Assert.Contains("another host", r.Failure.Message);
+        Assert.Equal(0, elsewhereCalls);
+    }
+
     [Fact]
     public async Task Offset_pagination_ignored_by_server_is_detected()
     {
