@@ -11,24 +11,13 @@ namespace AdminPortal.E2E;
 [Collection(BrowserCollection.Name)]
 public class ConnectionJourneyTests(BrowserFixture browser)
 {
-    private static string PackagePath(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "packages", "saviynt", name + ".zip");
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        throw new FileNotFoundException($"{name}.zip not found in ../shared/packages/saviynt");
-    }
-
     private async Task<IPage> SignedInWithPackageAsync(string zip)
     {
         var page = await browser.NewPageAsync();
         await new LoginPage(page).SignInAsync("admin", PortalServer.AdminPassword);
         var transport = new TransportPage(page);
         await transport.OpenAsync();
-        await transport.UploadAsync(PackagePath(zip));
+        await transport.UploadAsync(SharedPackages.PathOf(zip));
         await Expect(transport.PreviewTable.Locator("tbody tr")).ToHaveCountAsync(1);
         await transport.ImportAsync();
         return page;

@@ -10,17 +10,6 @@ namespace AdminPortal.E2E;
 [Collection(BrowserCollection.Name)]
 public class TransportJourneyTests(BrowserFixture browser)
 {
-    private static string PackagePath(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "packages", "saviynt", name + ".zip");
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        throw new FileNotFoundException($"{name}.zip not found in ../shared/packages/saviynt");
-    }
-
     [Theory]
     [InlineData("SAP_Business_Technology_Platform", "SAP_Business_Technology_Platform")]
     [InlineData("Confluent", "Confluent")]
@@ -34,7 +23,7 @@ public class TransportJourneyTests(BrowserFixture browser)
         var transport = new TransportPage(page);
         await transport.OpenAsync();
 
-        await transport.UploadAsync(PackagePath(zip));
+        await transport.UploadAsync(SharedPackages.PathOf(zip));
 
         await Expect(transport.PreviewTable.Locator("tbody tr")).ToHaveCountAsync(1);
         await Expect(page.GetByTestId($"preview-connection-{connectionName}")).ToContainTextAsync("ConnectionJSON: needs entry");
