@@ -182,6 +182,9 @@ public sealed class ProvisioningFaultTests(ProvisioningFaultTests.Fixture fx, IT
             h.Sim.Faults.Remove(rule.Id);
         }
 
+        // the slow request outlives the portal's 2 s timeout: wait past its 4 s so a late effect at the target would show
+        if (kind == FaultKind.Latency) await Task.Delay(TimeSpan.FromSeconds(2.5));
+
         Assert.Contains(h.Sim.State.GetMembershipsOf(account), m => m.EntitlementId == group);
         Assert.Equal(before, await RepositoryRowsAsync(accountId));
 
@@ -240,6 +243,9 @@ public sealed class ProvisioningFaultTests(ProvisioningFaultTests.Fixture fx, IT
         {
             h.Sim.Faults.Remove(rule.Id);
         }
+
+        // the slow request outlives the portal's 2 s timeout: wait past its 4 s so a late effect at the target would show
+        if (kind == FaultKind.Latency) await Task.Delay(TimeSpan.FromSeconds(2.5));
 
         Assert.DoesNotContain(h.Sim.State.GetAccounts(), a => a.Attributes.GetValueOrDefault("display_name") == username);
         await using (var db = h.Db())
