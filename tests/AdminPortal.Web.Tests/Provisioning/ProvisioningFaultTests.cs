@@ -55,11 +55,10 @@ public sealed class ProvisioningFaultTests(ProvisioningFaultTests.Fixture fx, IT
             // Probe: the chain of calls one RemoveAccess task sends (the second task, so a token cached by the first would show).
             for (var i = 0; i < 2; i++)
             {
-                var (accountId, taskId) = await NewRemoveAccessAsync();
+                var (_, taskId) = await NewRemoveAccessAsync();
                 H.Sim.ClearRequests();
                 Assert.True(await H.Service<ProvisioningTaskService>().RunTaskAsync(taskId, CancellationToken.None));
                 if (i == 1) RemoveChain.AddRange(H.Sim.Requests.Select(r => (r.Method, r.Path)));
-                _ = accountId;
             }
         }
 
