@@ -42,14 +42,14 @@ public sealed class KillAndRestartTests
         return sb.ToString();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<Process> StartPortalAsync(string dataDirectory, string url, HttpClient client)
+    internal static async Task<Process> StartPortalAsync(string dataDirectory, string url, HttpClient client, params string[] extraArguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -59,6 +59,7 @@ public sealed class KillAndRestartTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in extraArguments) start.ArgumentList.Add(argument);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };

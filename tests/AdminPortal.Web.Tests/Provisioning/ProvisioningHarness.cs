@@ -51,10 +51,10 @@ public sealed class ProvisioningHarness : IAsyncDisposable
     };
 
     public static async Task<ProvisioningHarness> StartAsync(SimulatedSystem system, bool instant, IDictionary<string, string>? settings = null,
-        string? correlationRule = null, ApproverMode approverMode = ApproverMode.Manager, string? approverUsernames = null, string? existingDataDirectory = null)
+        string? correlationRule = null, ApproverMode approverMode = ApproverMode.Manager, string? approverUsernames = null, string? existingDataDirectory = null, bool keepDataDirectory = false)
     {
         var sim = await SimulatorHost.StartAsync(system, new SimulatorOptions { Seed = 7, Accounts = 12, EntitlementsPerType = 4, LinksPerAccount = 1 });
-        var factory = new PortalFactory();
+        var factory = new PortalFactory { KeepDataDirectory = keepDataDirectory };
         var host = factory.WithWebHostBuilder(b =>
         {
             foreach (var (k, v) in settings ?? FastRetries) b.UseSetting(k, v);
@@ -169,10 +169,20 @@ public sealed class ProvisioningHarness : IAsyncDisposable
         t.Status is ProvisioningTaskStatus.Completed or ProvisioningTaskStatus.Cancelled or ProvisioningTaskStatus.NeedsReview
         || t.Status == ProvisioningTaskStatus.Failed && t.NextAttemptUtc is null;
 
-    public async ValueTask DisposeAsync()
+    private bool _portalStopped;
+
+    /// <summary>Stops the in-process portal (releasing its database) and keeps the simulator running.</summary>
+    public async Task StopPortalAsync()
     {
+        if (_portalStopped) return;
+        _portalStopped = true;
         await _host.DisposeAsync();
         await _factory.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopPortalAsync();
         await Sim.DisposeAsync();
     }
 }
