@@ -262,10 +262,11 @@ public sealed class ProvisioningTaskService(
         db.HttpExchanges.AddRange(exchanges.Select((x, i) => ExchangeRows.From(x, sequenceStart + i, taskId: task.Id)));
         db.AuditEvents.Add(audit.Create("system", "provisioning.attempt", "task", task.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
             $"{task.Type} attempt {task.Attempts}: {task.Status}{(outcome.NextAttemptUtc is { } n ? $", next {n:u}" : "")}{(result.Success ? "" : " — " + task.LastError)}"));
+        // The request's status moves in the same transaction as its task: nobody sees a final task under a stale request.
+        if (task.AccessRequestId is { } requestId) await UpdateRequestAsync(db, requestId, task, CancellationToken.None);
         await db.SaveChangesAsync(CancellationToken.None);
         logger.LogInformation("Provisioning task {TaskId} ({Type}) attempt {Attempt}: {Status}", task.Id, task.Type, task.Attempts, task.Status);
 
-        if (task.AccessRequestId is { } requestId) await UpdateRequestAsync(requestId, task, CancellationToken.None);
         if (result.Success && task.Type == ProvisioningTaskType.CreateAccount && await InstantGloballyOnAsync(CancellationToken.None) && endpoint.SecuritySystem?.InstantProvisioning == true)
         {
             // Access tasks that waited for this account can go now.
@@ -374,11 +375,13 @@ public sealed class ProvisioningTaskService(
         account.ExtraPropertiesJson = extra.Count == 0 ? null : JsonConvert.SerializeObject(extra);
     }
 
-    private async Task UpdateRequestAsync(long requestId, ProvisioningTask changed, CancellationToken ct)
+    /// <summary>Moves the request's status from its tasks' states, in <paramref name="db"/>'s pending changes (the caller saves);
+    /// <paramref name="changed"/> counts with its unsaved state.</summary>
+    private async Task UpdateRequestAsync(AdminPortalDbContext db, long requestId, ProvisioningTask changed, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var request = await db.AccessRequests.Include(r => r.Endpoint).Include(r => r.Requester).Include(r => r.Beneficiary).SingleAsync(r => r.Id == requestId, ct);
-        var tasks = await db.ProvisioningTasks.AsNoTracking().Where(t => t.AccessRequestId == requestId).Select(t => new { t.Status, t.NextAttemptUtc }).ToListAsync(ct);
+        var tasks = await db.ProvisioningTasks.AsNoTracking().Where(t => t.AccessRequestId == requestId && t.Id != changed.Id).Select(t => new { t.Status, t.NextAttemptUtc }).ToListAsync(ct);
+        tasks.Add(new { changed.Status, changed.NextAttemptUtc });
         var status = ProvisioningRules.RequestStatusFromTasks(request.Status, tasks.Select(t => (t.Status, t.Status != ProvisioningTaskStatus.Failed || t.NextAttemptUtc == null)).ToList());
         if (status == request.Status) return;
         request.Status = status;
@@ -386,7 +389,6 @@ public sealed class ProvisioningTaskService(
             status == AccessRequestStatus.Failed ? $"task {changed.Id} {changed.Type}: {changed.LastError}" : null));
         if (status is AccessRequestStatus.Provisioned or AccessRequestStatus.Failed)
             await email.QueueAsync(db, status == AccessRequestStatus.Provisioned ? EmailEvent.Provisioned : EmailEvent.Failed, request, changed.LastError, ct);
-        await db.SaveChangesAsync(ct);
     }
 
     // ---- administrator actions ----
@@ -463,8 +465,8 @@ public sealed class ProvisioningTaskService(
         task.IntentRecordedUtc = null;
         task.UpdatedUtc = Now;
         db.AuditEvents.Add(audit.Create(actor, to == ProvisioningTaskStatus.Completed ? "task.complete-manually" : "task.cancel", "task", id.ToString(System.Globalization.CultureInfo.InvariantCulture), comment));
+        if (task.AccessRequestId is { } requestId) await UpdateRequestAsync(db, requestId, task, ct);
         await db.SaveChangesAsync(ct);
-        if (task.AccessRequestId is { } requestId) await UpdateRequestAsync(requestId, task, ct);
         return (await ListAsync(new TaskFilter(), [id], ct)).Single();
     }
 
