@@ -52,36 +52,7 @@ public sealed class BadInputTests(BadInputTests.Fixture fixture) : IClassFixture
 
     private static StringContent Json(JToken body) => new(body.ToString(), Encoding.UTF8, "application/json");
 
-    /// <summary>Every row of every table except the audit trail and the API tokens (their last-use stamp changes on every call).</summary>
-    private async Task<string> DumpAsync()
-    {
-        await using var db = fixture.Factory.CreateDbContext();
-        var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync();
-        var sb = new StringBuilder();
-        var tables = new List<string>();
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('AuditEvents','ApiTokens','sqlite_sequence') ORDER BY name";
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync()) tables.Add(r.GetString(0));
-        }
-
-        foreach (var table in tables)
-        {
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                sb.Append(table).Append(':');
-                for (var i = 0; i < r.FieldCount; i++) sb.Append(r.IsDBNull(i) ? "∅" : r.GetValue(i).ToString()).Append('|');
-                sb.Append('\n');
-            }
-        }
-
-        return sb.ToString();
-    }
+    private Task<string> DumpAsync() => fixture.Factory.DumpAsync();
 
     // ---- T2P packages -------------------------------------------------------------------------------
 

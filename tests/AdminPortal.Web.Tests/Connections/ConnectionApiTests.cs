@@ -54,36 +54,7 @@ public class ConnectionApiTests(PortalFactory factory) : IClassFixture<PortalFac
     private async Task<string?> StoredAttributeAsync(string connection, string attribute) =>
         (await factory.Services.GetRequiredService<ConnectionService>().GetDecryptedAsync(connection))?.Attribute(attribute)?.Value;
 
-    /// <summary>Every row of every table except the audit trail and API tokens, to compare "nothing written" exactly.</summary>
-    private async Task<string> DumpAsync()
-    {
-        await using var db = factory.CreateDbContext();
-        var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('AuditEvents','ApiTokens','sqlite_sequence') ORDER BY name";
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync()) tables.Add(r.GetString(0));
-        }
-
-        var sb = new StringBuilder();
-        foreach (var table in tables)
-        {
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                sb.Append(table).Append(':');
-                for (var i = 0; i < r.FieldCount; i++) sb.Append(r.IsDBNull(i) ? "∅" : r.GetValue(i).ToString()).Append('|');
-                sb.Append('\n');
-            }
-        }
-
-        return sb.ToString();
-    }
+    private Task<string> DumpAsync() => factory.DumpAsync();
 
     [Fact]
     public async Task Put_NewConnection_CreatedAndGetAnswersItWithSecretsMasked()

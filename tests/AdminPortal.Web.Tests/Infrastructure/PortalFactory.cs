@@ -31,6 +31,38 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public AdminPortalDbContext CreateDbContext() =>
         Services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>().CreateDbContext();
 
+    /// <summary>Every row of every table except the audit trail and the API tokens (their last-use stamp changes on every
+    /// API call), so "nothing was written" can be compared exactly before and after a refused request.</summary>
+    public async Task<string> DumpAsync()
+    {
+        await using var db = CreateDbContext();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('AuditEvents','ApiTokens','sqlite_sequence') ORDER BY name";
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync()) tables.Add(r.GetString(0));
+        }
+
+        var sb = new System.Text.StringBuilder();
+        foreach (var table in tables)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                sb.Append(table).Append(':');
+                for (var i = 0; i < r.FieldCount; i++) sb.Append(r.IsDBNull(i) ? "∅" : r.GetValue(i).ToString()).Append('|');
+                sb.Append('\n');
+            }
+        }
+
+        return sb.ToString();
+    }
+
     public HttpClient CreateNonRedirectingClient() =>
         CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 

@@ -43,36 +43,7 @@ public class TransportApiTests(PortalFactory factory) : IClassFixture<PortalFact
         return form;
     }
 
-    /// <summary>Every row of every table except the audit trail of the API token used to call, so "nothing written" can be compared exactly.</summary>
-    private async Task<string> DumpAsync()
-    {
-        await using var db = factory.CreateDbContext();
-        var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync();
-        var sb = new StringBuilder();
-        var tables = new List<string>();
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('AuditEvents','ApiTokens','sqlite_sequence') ORDER BY name";
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync()) tables.Add(r.GetString(0));
-        }
-
-        foreach (var table in tables)
-        {
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
-            {
-                sb.Append(table).Append(':');
-                for (var i = 0; i < r.FieldCount; i++) sb.Append(r.IsDBNull(i) ? "∅" : r.GetValue(i).ToString()).Append('|');
-                sb.Append('\n');
-            }
-        }
-
-        return sb.ToString();
-    }
+    private Task<string> DumpAsync() => factory.DumpAsync();
 
     [Theory]
     [MemberData(nameof(RealPackages))]
