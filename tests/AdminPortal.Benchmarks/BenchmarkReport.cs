@@ -6,6 +6,16 @@ namespace AdminPortal.Benchmarks;
 /// <summary>Writes a run to docs/benchmarks/&lt;date&gt;.csv and appends its tables to docs/benchmarks.md.</summary>
 public static class BenchmarkReport
 {
+    /// <summary>The one console line per figure the benchmark command prints.</summary>
+    public static string ConsoleLine(Figure f) =>
+        $"{f.Scenario,-58} n={f.Size,9:N0}  {f.Seconds,9:0.000} s  {f.RecordsPerSecond,12:N0}/s  mem {f.PeakWorkingSetBytes / 1048576.0,7:0} MB  ratio {(f.Ratio is { } r ? r.ToString("0.00") : "-"),6} × {f.RatioTo}  {f.Notes}";
+
+    /// <summary>A benchmark measures only runs whose results are right: a wrong count stops it.</summary>
+    public static void Require(bool condition, string message)
+    {
+        if (!condition) throw new InvalidOperationException("benchmark check failed: " + message);
+    }
+
     public static string? FindRepositoryRoot(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)

@@ -286,11 +286,7 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
         return figures;
     }
 
-    private void Print(Figure f) =>
-        output.WriteLine($"{f.Scenario,-58} n={f.Size,9:N0}  {f.Seconds,9:0.000} s  {f.RecordsPerSecond,12:N0}/s  mem {f.PeakWorkingSetBytes / 1048576.0,7:0} MB  ratio {(f.Ratio is { } r ? r.ToString("0.00") : "-"),6} × {f.RatioTo}  {f.Notes}");
+    private void Print(Figure f) => output.WriteLine(BenchmarkReport.ConsoleLine(f));
 
-    private static void Require(bool condition, string message)
-    {
-        if (!condition) throw new InvalidOperationException("benchmark check failed: " + message);
-    }
+    private static void Require(bool condition, string message) => BenchmarkReport.Require(condition, message);
 }

@@ -164,11 +164,7 @@ public sealed class ProvisioningBenchmark(string packageFolder, TextWriter outpu
             1, p95 / 1000.0, "1 s target", $"p50 {timings[timings.Count / 2]:0.0} ms, p95 {p95:0.0} ms, max {timings[^1]:0.0} ms");
     }
 
-    private void Print(Figure f) =>
-        output.WriteLine($"{f.Scenario,-58} n={f.Size,9:N0}  {f.Seconds,9:0.000} s  {f.RecordsPerSecond,12:N0}/s  peak {f.PeakWorkingSetBytes / 1048576.0,7:0} MB  ratio {(f.Ratio is { } r ? r.ToString("0.00") : "-"),6} × {f.RatioTo}  {f.Notes}");
+    private void Print(Figure f) => output.WriteLine(BenchmarkReport.ConsoleLine(f));
 
-    private static void Require(bool condition, string message)
-    {
-        if (!condition) throw new InvalidOperationException("benchmark check failed: " + message);
-    }
+    private static void Require(bool condition, string message) => BenchmarkReport.Require(condition, message);
 }
