@@ -135,13 +135,14 @@ public sealed class SqliteBulkImport
         }
 
         long stagedLinks = Scalar("SELECT count(*) FROM stg.lnk");
+        var added = Pairs("SELECT x.account_id, x.name FROM stg.acc x WHERE NOT EXISTS (SELECT 1 FROM Accounts a WHERE a.EndpointId = $e AND a.AccountId = x.account_id) ORDER BY x.seq LIMIT 50");
         return new BulkAccountPlan(toAdd, toUpdate, staged - toAdd - toUpdate, existing, activeExisting, missing,
             (int)(stagedLinks - kept), (int)removals,
-            Strings("SELECT x.account_id FROM stg.acc x WHERE NOT EXISTS (SELECT 1 FROM Accounts a WHERE a.EndpointId = $e AND a.AccountId = x.account_id) ORDER BY x.seq LIMIT 50"),
+            added.Select(a => a.Item1).ToList(),
             Strings("SELECT x.account_id FROM stg.acc x JOIN Accounts a ON a.EndpointId = $e AND a.AccountId = x.account_id WHERE ifnull(a.ContentHash, '') <> x.hash ORDER BY x.seq LIMIT 50"),
             Strings("SELECT account_id FROM imp_rm ORDER BY id LIMIT 50"))
         {
-            SampleAddedNames = Pairs("SELECT x.account_id, x.name FROM stg.acc x WHERE NOT EXISTS (SELECT 1 FROM Accounts a WHERE a.EndpointId = $e AND a.AccountId = x.account_id) ORDER BY x.seq LIMIT 50"),
+            SampleAddedNames = added,
         };
     }
 

@@ -2,6 +2,7 @@ using AdminPortal.Core.Domain;
 using AdminPortal.Data;
 using AdminPortal.Simulators;
 using AdminPortal.Web.Features.Imports;
+using AdminPortal.Web.Features.Provisioning;
 using AdminPortal.Web.Features.Simulated;
 using AdminPortal.Web.Features.Transport;
 using AdminPortal.Web.Features.Users;
@@ -39,6 +40,7 @@ public sealed class DemoMode(
     TransportService transport,
     SimulatedApplicationSetup setup,
     ImportService imports,
+    ProvisioningTaskService provisioning,
     TimeProvider clock,
     ILogger<DemoMode> logger)
 {
@@ -81,7 +83,7 @@ public sealed class DemoMode(
             logger.LogInformation("Demo: {System} simulator at {BaseUrl}, endpoint {Endpoint}", sim.System, sim.BaseUrl, package.EndpointName);
         }
 
-        await SetGlobalAsync(GlobalSettingKeys.InstantProvisioningTasks, "true", ct);
+        await provisioning.SetInstantGloballyAsync(true, Actor, ct);
         if (settings.ImportAtStartup)
         {
             foreach (var package in packages)
@@ -125,12 +127,4 @@ public sealed class DemoMode(
         }
     }
 
-    private async Task SetGlobalAsync(string key, string value, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var setting = await db.GlobalSettings.SingleOrDefaultAsync(s => s.Key == key, ct);
-        if (setting is null) db.GlobalSettings.Add(new GlobalSetting { Key = key, Value = value });
-        else setting.Value = value;
-        await db.SaveChangesAsync(ct);
-    }
 }
