@@ -14,7 +14,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using DomainExchange = AdminPortal.Core.Domain.HttpExchange;
 using EngineExchange = AdminPortal.Core.Connectors.Http.HttpExchange;
 
 namespace AdminPortal.Web.Features.Imports;
