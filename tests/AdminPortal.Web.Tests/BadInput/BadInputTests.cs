@@ -180,6 +180,8 @@ public sealed class BadInputTests(BadInputTests.Fixture fixture) : IClassFixture
         { "body an array", "[1,2]", "object" },
         { "over-long description", "{\"description\": \"" + new string('d', 5000) + "\"}", "Description" },
         { "control characters in name", "{\"name\": \"bad\\u0000\\u0007name\"}", "name" },
+        { "broken ${ in an attribute", "{\"attributes\": {\"UpdateAccountJSON\": \"{\\\"call\\\":[{\\\"name\\\":\\\"c\\\",\\\"url\\\":\\\"https://x/${user.firstname\\\"}]}\"}}", "UpdateAccountJSON: call[0].url" },
+        { "expression syntax error in an attribute", "{\"attributes\": {\"UpdateAccountJSON\": \"{\\\"call\\\":[{\\\"name\\\":\\\"c\\\",\\\"url\\\":\\\"https://x/${user.}\\\"}]}\"}}", "does not parse" },
     };
 
     [Theory]

@@ -148,6 +148,59 @@ public class ConnectionApiTests(PortalFactory factory) : IClassFixture<PortalFac
     }
 
     [Fact]
+    public async Task Put_BrokenTemplateInAnAttribute_RefusedNamingPathAndCharacter_NothingWritten()
+    {
+        var client = await ApiClientAsync();
+        var before = await DumpAsync();
+        var broken = CreateAccountJson.Replace("https://api.example.com/users", "https://api.example.com/users/${user.username");
+
+        var response = await PutAsync(client, "Api Template", new JObject { ["attributes"] = new JObject { ["CreateAccountJSON"] = broken } });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var error = (string)JObject.Parse(await response.Content.ReadAsStringAsync())["errors"]!.Single()!;
+        Assert.StartsWith("CreateAccountJSON: call[0].url (line 6", error);
+        Assert.Contains("character 31", error); // the '${' after https://api.example.com/users/
+        Assert.Equal(before, await DumpAsync());
+    }
+
+    [Fact]
+    public async Task Put_StoreFailsAfterRenameAndAttributes_WholeRequestRolledBack()
+    {
+        var client = await ApiClientAsync();
+        Assert.Equal(HttpStatusCode.Created, (await PutAsync(client, "Api Atomic", new JObject { ["attributes"] = new JObject { ["CreateAccountJSON"] = CreateAccountJson } })).StatusCode);
+        var before = await DumpAsync();
+        await using (var db = factory.CreateDbContext())
+        {
+            // A write that fails at the database after the rename and the attribute were already written in this request.
+            await db.Database.ExecuteSqlRawAsync("CREATE TRIGGER test_fail_base_url BEFORE UPDATE OF BaseUrl ON Connections " +
+                                                 "WHEN NEW.BaseUrl = 'https://fail.example' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;");
+        }
+
+        try
+        {
+            var response = await PutAsync(client, "Api Atomic", new JObject
+            {
+                ["name"] = "Api Atomic Renamed",
+                ["description"] = "must not be saved",
+                ["attributes"] = new JObject { ["CreateAccountJSON"] = CreateAccountJson.Replace("call1", "call-renamed") },
+                ["baseUrl"] = "https://fail.example",
+            });
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Contains("Nothing was stored", await response.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await using var db = factory.CreateDbContext();
+            await db.Database.ExecuteSqlRawAsync("DROP TRIGGER test_fail_base_url;");
+        }
+
+        Assert.Equal(before, await DumpAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/connections/Api%20Atomic")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/connections/Api%20Atomic%20Renamed")).StatusCode);
+    }
+
+    [Fact]
     public async Task Put_UnknownAttributeName_Refused()
     {
         var client = await ApiClientAsync();

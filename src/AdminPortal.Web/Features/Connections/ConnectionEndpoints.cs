@@ -84,20 +84,11 @@ public static class ConnectionEndpoints
             if (targetGiven && ConnectionService.ValidateTargetSettings(baseUrl, rewrites) is { } targetError) errors.Add(targetError);
             if (errors.Count > 0) return Failed(StatusCodes.Status422UnprocessableEntity, errors.ToArray());
 
-            var created = existing is null;
-            var detailErrors = created
-                ? await connections.CreateAsync(details, actor, http.RequestAborted)
-                : await connections.UpdateDetailsAsync(name, details, actor, http.RequestAborted);
-            if (detailErrors.Count > 0) return Failed(StatusCodes.Status422UnprocessableEntity, detailErrors.Select(e => $"{e.Key}: {e.Value}").ToArray());
             var current = details.Name.Trim();
-            foreach (var (attributeName, text) in attributes)
-            {
-                var saved = await connections.SaveEditedAttributeAsync(current, attributeName, text, actor, "api", http.RequestAborted);
-                if (!saved.Saved) return Failed(StatusCodes.Status422UnprocessableEntity, saved.Error!);
-            }
-
-            if (targetGiven && await connections.SaveTargetSettingsAsync(current, baseUrl, rewrites, actor, http.RequestAborted) is { } saveError)
-                return Failed(StatusCodes.Status422UnprocessableEntity, saveError);
+            var applied = await connections.ApplyAsync(name, new ConnectionChange(details, attributes, targetGiven, baseUrl, rewrites), actor, http.RequestAborted);
+            if (applied.Errors.Count > 0)
+                return Failed(applied.StoreFailed ? StatusCodes.Status500InternalServerError : StatusCodes.Status422UnprocessableEntity, applied.Errors.ToArray());
+            var created = applied.Created;
 
             var result = Describe((await connections.GetDecryptedAsync(current, http.RequestAborted))!);
             return created ? Results.Created($"/api/connections/{Uri.EscapeDataString(current)}", result) : Results.Ok(result);

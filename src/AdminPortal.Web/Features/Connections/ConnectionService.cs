@@ -31,6 +31,11 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
     public async Task<Connection?> GetDecryptedAsync(string name, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await GetDecryptedAsync(db, name, ct);
+    }
+
+    private async Task<Connection?> GetDecryptedAsync(AdminPortalDbContext db, string name, CancellationToken ct)
+    {
         var connection = await db.Connections.AsNoTracking().Include(c => c.Attributes).SingleOrDefaultAsync(c => c.Name == name, ct);
         if (connection is null) return null;
         foreach (var attribute in connection.Attributes)
@@ -60,10 +65,15 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
 
     public async Task<AttributeSaveResult> SaveAttributeAsync(string connectionName, string attributeName, string? text, string actor, string source = "edit", CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await SaveAttributeAsync(db, connectionName, attributeName, text, actor, source, ct);
+    }
+
+    private async Task<AttributeSaveResult> SaveAttributeAsync(AdminPortalDbContext db, string connectionName, string attributeName, string? text, string actor, string source, CancellationToken ct)
+    {
         var error = ValidateJson(attributeName, text);
         if (error is not null) return new AttributeSaveResult(false, error);
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var connection = await db.Connections.Include(c => c.Attributes).SingleOrDefaultAsync(c => c.Name == connectionName, ct);
         if (connection is null) return new AttributeSaveResult(false, $"No connection named '{connectionName}'.");
         var now = clock.GetUtcNow().UtcDateTime;
@@ -138,9 +148,14 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
     /// <summary>Creates an empty connection (no attributes yet). Field errors when refused.</summary>
     public async Task<Dictionary<string, string>> CreateAsync(ConnectionDetails d, string actor, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await CreateAsync(db, d, actor, ct);
+    }
+
+    private async Task<Dictionary<string, string>> CreateAsync(AdminPortalDbContext db, ConnectionDetails d, string actor, CancellationToken ct)
+    {
         var errors = ValidateDetails(d);
         if (errors.Count > 0) return errors;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var name = d.Name.Trim();
         if (await db.Connections.AnyAsync(c => c.Name == name, ct)) return new() { ["Name"] = $"A connection named '{name}' exists already." };
         var now = clock.GetUtcNow().UtcDateTime;
@@ -162,9 +177,14 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
     /// <summary>Saves name (rename), description, type, default SAV role and e-mail template.</summary>
     public async Task<Dictionary<string, string>> UpdateDetailsAsync(string currentName, ConnectionDetails d, string actor, CancellationToken ct = default)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await UpdateDetailsAsync(db, currentName, d, actor, ct);
+    }
+
+    private async Task<Dictionary<string, string>> UpdateDetailsAsync(AdminPortalDbContext db, string currentName, ConnectionDetails d, string actor, CancellationToken ct)
+    {
         var errors = ValidateDetails(d);
         if (errors.Count > 0) return errors;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var connection = await db.Connections.SingleOrDefaultAsync(c => c.Name == currentName, ct);
         if (connection is null) return new() { ["Name"] = $"No connection named '{currentName}'." };
         var name = d.Name.Trim();
@@ -234,11 +254,17 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
     }
 
     /// <summary>Everything that must hold before an edited attribute is stored: the text parses (attribute, line,
-    /// position) and every string body meant as JSON (httpParams) parses once its ${...} are filled.</summary>
+    /// position), every ${...} in its string values parses, and every string body meant as JSON (httpParams)
+    /// parses once its ${...} are filled.</summary>
     public static IReadOnlyList<string> ValidateForSave(string attributeName, string? text)
     {
         if (ValidateJson(attributeName, text) is { } error) return [error];
-        return EmbeddedJsonCheck.Check(attributeName, text).Select(p => p.Message).ToList();
+        var templates = TemplateSyntaxCheck.Check(attributeName, text);
+        // A body whose template is broken would be reported twice (the JSON check cannot fill it): once is enough.
+        var brokenPaths = templates.Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
+        return templates.Select(p => p.Message)
+            .Concat(EmbeddedJsonCheck.Check(attributeName, text).Where(p => !brokenPaths.Contains(p.Path)).Select(p => p.Message))
+            .ToList();
     }
 
     /// <summary>
@@ -247,7 +273,13 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
     /// </summary>
     public async Task<AttributeSaveResult> SaveEditedAttributeAsync(string connectionName, string attributeName, string? text, string actor, string source = "edit", CancellationToken ct = default)
     {
-        var connection = await GetDecryptedAsync(connectionName, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await SaveEditedAttributeAsync(db, connectionName, attributeName, text, actor, source, ct);
+    }
+
+    private async Task<AttributeSaveResult> SaveEditedAttributeAsync(AdminPortalDbContext db, string connectionName, string attributeName, string? text, string actor, string source, CancellationToken ct)
+    {
+        var connection = await GetDecryptedAsync(db, connectionName, ct);
         if (connection is null) return new AttributeSaveResult(false, $"No connection named '{connectionName}'.");
         var existing = connection.Attribute(attributeName);
         if (existing is null && !ConnectionAttributeNames.All.Contains(attributeName, StringComparer.Ordinal))
@@ -262,7 +294,7 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
             text = merged.Text;
         }
 
-        return await SaveAttributeAsync(connectionName, attributeName, text, actor, source, ct);
+        return await SaveAttributeAsync(db, connectionName, attributeName, text, actor, source, ct);
     }
 
     /// <summary>The clear value of one attribute, for an administrator who clicked Reveal; audited with who, when and which attribute.</summary>
@@ -343,8 +375,13 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
 
     public async Task<string?> SaveTargetSettingsAsync(string connectionName, string? baseUrl, string? rewritesJson, string actor, CancellationToken ct = default)
     {
-        if (ValidateTargetSettings(baseUrl, rewritesJson) is { } invalid) return invalid;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await SaveTargetSettingsAsync(db, connectionName, baseUrl, rewritesJson, actor, ct);
+    }
+
+    private async Task<string?> SaveTargetSettingsAsync(AdminPortalDbContext db, string connectionName, string? baseUrl, string? rewritesJson, string actor, CancellationToken ct)
+    {
+        if (ValidateTargetSettings(baseUrl, rewritesJson) is { } invalid) return invalid;
         var connection = await db.Connections.SingleOrDefaultAsync(c => c.Name == connectionName, ct);
         if (connection is null) return $"No connection named '{connectionName}'.";
         connection.BaseUrl = string.IsNullOrWhiteSpace(baseUrl) ? null : baseUrl.Trim();
@@ -354,4 +391,50 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
         await db.SaveChangesAsync(ct);
         return null;
     }
+
+    /// <summary>
+    /// Creates the connection named <paramref name="name"/> or updates it — details (including a rename), edited
+    /// attributes and, when <see cref="ConnectionChange.TargetGiven"/>, base URL and rewrites — in one transaction:
+    /// either all of it is stored, with its history versions and audit events, or nothing is.
+    /// </summary>
+    public async Task<ConnectionApplyResult> ApplyAsync(string name, ConnectionChange change, string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var created = !await db.Connections.AnyAsync(c => c.Name == name, ct);
+        try
+        {
+            return await ApplyAsync(db, transaction, created, name, change, actor, ct);
+        }
+        catch (DbUpdateException e)
+        {
+            // The transaction is rolled back when disposed: the request stored nothing.
+            return new ConnectionApplyResult(created, [$"Nothing was stored: the database refused the change ({(e.InnerException ?? e).Message})."], StoreFailed: true);
+        }
+    }
+
+    private async Task<ConnectionApplyResult> ApplyAsync(AdminPortalDbContext db, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, bool created,
+        string name, ConnectionChange change, string actor, CancellationToken ct)
+    {
+        var detailErrors = created ? await CreateAsync(db, change.Details, actor, ct) : await UpdateDetailsAsync(db, name, change.Details, actor, ct);
+        if (detailErrors.Count > 0) return new ConnectionApplyResult(created, detailErrors.Select(e => $"{e.Key}: {e.Value}").ToList());
+        var current = change.Details.Name.Trim();
+        foreach (var (attributeName, text) in change.Attributes)
+        {
+            var saved = await SaveEditedAttributeAsync(db, current, attributeName, text, actor, "api", ct);
+            if (!saved.Saved) return new ConnectionApplyResult(created, [saved.Error!]);
+        }
+
+        if (change.TargetGiven && await SaveTargetSettingsAsync(db, current, change.BaseUrl, change.RewritesJson, actor, ct) is { } targetError)
+            return new ConnectionApplyResult(created, [targetError]);
+        await transaction.CommitAsync(ct);
+        return new ConnectionApplyResult(created, []);
+    }
 }
+
+/// <summary>Everything one API request changes on a connection (see <see cref="ConnectionService.ApplyAsync"/>).</summary>
+public sealed record ConnectionChange(ConnectionDetails Details, IReadOnlyList<(string Name, string? Text)> Attributes, bool TargetGiven, string? BaseUrl, string? RewritesJson);
+
+/// <summary>Whether <see cref="ConnectionService.ApplyAsync"/> created the connection, and why it refused (nothing stored then);
+/// <paramref name="StoreFailed"/> when the input was valid but the database refused the write.</summary>
+public sealed record ConnectionApplyResult(bool Created, IReadOnlyList<string> Errors, bool StoreFailed = false);
