@@ -449,6 +449,8 @@ public sealed class ProvisioningTaskService(
         var items = pending.TakeAll();
         var ct = CancellationToken.None; // results of calls that were sent are always recorded
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // ApplySuccess looks rows up in Local, which would scan every tracked entity for changes on each call: detect once, before saving
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = Now;
         var ids = items.Select(i => i.TaskId).ToList();
         var tasks = await db.ProvisioningTasks.Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
@@ -503,6 +505,7 @@ public sealed class ProvisioningTaskService(
 
         // The requests' status moves in the same transaction as their tasks.
         await UpdateRequestsAsync(db, changed, ct);
+        db.ChangeTracker.DetectChanges();
         await db.SaveChangesAsync(ct);
         foreach (var task in changed)
             logger.LogInformation("Provisioning task {TaskId} ({Type}) attempt {Attempt}: {Status}", task.Id, task.Type, task.Attempts, task.Status);
