@@ -204,9 +204,10 @@ public sealed class SecretLeakTests
         {
             var endpointId = db.Endpoints.Single(e => e.Name == h.Endpoint).Id;
             var userId = db.Users.Single(u => u.Username == "leak-svc2").Id;
-            payloadTaskId = taskService.Add(db, [new AdminPortal.Web.Features.Provisioning.NewTask(ProvisioningTaskType.CreateAccount, endpointId, null, userId, null, null,
-                JsonConvert.SerializeObject(new { password = payloadPassword }))]).Single().Id;
+            var added = taskService.Add(db, [new AdminPortal.Web.Features.Provisioning.NewTask(ProvisioningTaskType.CreateAccount, endpointId, null, userId, null, null,
+                JsonConvert.SerializeObject(new { password = payloadPassword }))]).Single();
             await db.SaveChangesAsync();
+            payloadTaskId = added.Id;
         }
 
         Assert.True(await taskService.RunTaskAsync(payloadTaskId, CancellationToken.None));
