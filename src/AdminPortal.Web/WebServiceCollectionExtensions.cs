@@ -81,6 +81,8 @@ public static class WebServiceCollectionExtensions
         services.AddOptions<AdminPortal.Web.Features.Provisioning.EmailOptions>().BindConfiguration(AdminPortal.Web.Features.Provisioning.EmailOptions.Section);
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningQueue>();
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningConnectorFactory>();
+        services.AddSingleton<AdminPortal.Web.Features.Provisioning.TaskPayloadProtector>();
+        services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningRequestBuilder>();
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.EmailService>();
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningTaskService>();
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.AccessRequestService>();

@@ -149,6 +149,17 @@ public static class ProvisioningRules
     public static bool NeedsReviewAfterRestart(ProvisioningTaskStatus status, DateTime? intentRecordedUtc) =>
         intentRecordedUtc is not null && status is ProvisioningTaskStatus.New or ProvisioningTaskStatus.InProgress or ProvisioningTaskStatus.Failed;
 
+    /// <summary>
+    /// Start-up recovery of a task a WSRETRY batch claimed (InProgress) but whose attempt never started (no intent recorded):
+    /// nothing was sent, so it goes back to the queue in the state it was claimed from — New when it had made no attempt yet
+    /// (new, retried or waiting for its account), Failed (its due retry) otherwise. Null when the task is not such a claim.
+    /// </summary>
+    public static ProvisioningTaskStatus? ReleasedAfterRestart(ProvisioningTaskStatus status, DateTime? intentRecordedUtc, int attempts) =>
+        status == ProvisioningTaskStatus.InProgress && intentRecordedUtc is null ? StatusBeforeClaim(attempts) : null;
+
+    /// <summary>The state a claimed task came from: only New tasks have no attempt (a retry resets the count); a due Failed task has at least one.</summary>
+    public static ProvisioningTaskStatus StatusBeforeClaim(int attempts) => attempts == 0 ? ProvisioningTaskStatus.New : ProvisioningTaskStatus.Failed;
+
     /// <summary>States an administrator may retry (a retry makes the task due now with a fresh attempt budget).</summary>
     public static bool CanRetry(ProvisioningTaskStatus status) => status is ProvisioningTaskStatus.Failed or ProvisioningTaskStatus.NeedsReview or ProvisioningTaskStatus.Cancelled;
 

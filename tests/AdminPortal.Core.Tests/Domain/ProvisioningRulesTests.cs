@@ -137,6 +137,20 @@ public class ProvisioningRulesTests
         Assert.Equal(expected, ProvisioningRules.NeedsReviewAfterRestart(status, intentRecorded ? Now : null));
     }
 
+    [Theory]
+    [InlineData(ProvisioningTaskStatus.InProgress, false, 0, ProvisioningTaskStatus.New)]
+    [InlineData(ProvisioningTaskStatus.InProgress, false, 2, ProvisioningTaskStatus.Failed)]
+    [InlineData(ProvisioningTaskStatus.InProgress, true, 1, null)]
+    [InlineData(ProvisioningTaskStatus.New, false, 0, null)]
+    [InlineData(ProvisioningTaskStatus.Failed, false, 1, null)]
+    [InlineData(ProvisioningTaskStatus.Completed, false, 1, null)]
+    public void ReleasedAfterRestart_ClaimedButNotStarted_BackToItsQueueState_StartedOnesAreNot(ProvisioningTaskStatus status, bool intentRecorded, int attempts, ProvisioningTaskStatus? expected)
+    {
+        Assert.Equal(expected, ProvisioningRules.ReleasedAfterRestart(status, intentRecorded ? Now : null, attempts));
+        // never both: a task is either resent-safe (released) or needs review
+        Assert.False(expected is not null && ProvisioningRules.NeedsReviewAfterRestart(status, intentRecorded ? Now : null));
+    }
+
     [Fact]
     public void RequestStatusFromTasks_AllCompleted_Provisioned_FinalFailure_Failed_OtherwiseApproved()
     {

@@ -311,7 +311,7 @@ public class ProvisioningFlowTests
         await using (var db = h.Db())
         {
             var task = await db.ProvisioningTasks.SingleAsync(t => t.AccessRequestId == view.Id);
-            var request = await ProvisioningRequestBuilder.BuildAsync(db, task, null, CancellationToken.None);
+            var request = await h.Service<ProvisioningRequestBuilder>().BuildAsync(db, task, null, CancellationToken.None);
             Assert.Equal(ProvisioningTaskType.CreateAccount, request.Operation);
             Assert.Equal(view.Id, request.RequestId);
             Assert.Equal("Operator", request.RequestAttributes["RoleType"]);

@@ -51,7 +51,8 @@ public sealed class ProvisioningHarness : IAsyncDisposable
     };
 
     public static async Task<ProvisioningHarness> StartAsync(SimulatedSystem system, bool instant, IDictionary<string, string>? settings = null,
-        string? correlationRule = null, ApproverMode approverMode = ApproverMode.Manager, string? approverUsernames = null, string? existingDataDirectory = null, bool keepDataDirectory = false)
+        string? correlationRule = null, ApproverMode approverMode = ApproverMode.Manager, string? approverUsernames = null, string? existingDataDirectory = null, bool keepDataDirectory = false,
+        Action<IServiceCollection>? services = null)
     {
         var sim = await SimulatorHost.StartAsync(system, new SimulatorOptions { Seed = 7, Accounts = 12, EntitlementsPerType = 4, LinksPerAccount = 1 });
         var factory = new PortalFactory { KeepDataDirectory = keepDataDirectory };
@@ -64,6 +65,7 @@ public sealed class ProvisioningHarness : IAsyncDisposable
             {
                 MaxRetryAttempts = 0, AttemptTimeout = TimeSpan.FromSeconds(2), BreakerMinimumThroughput = 100_000, UseJitter = false,
             }));
+            if (services is not null) b.ConfigureServices(services);
         });
         _ = host.Server;
         var name = $"{system}-prov";

@@ -183,7 +183,8 @@ public sealed class SecretLeakTests
         Assert.True(hits.Count == 0, string.Join('\n', hits.Distinct()));
     }
 
-    /// <summary>Provisioning: a request approved and provisioned instantly through the Confluent package (Basic credentials).</summary>
+    /// <summary>Provisioning: a request approved and provisioned instantly through the Confluent package (Basic credentials), and a
+    /// task whose payload carries a password (what a change-password task stores) run through WSRETRY.</summary>
     [Fact]
     public async Task Provisioning_ConnectionSecrets_NeverAppearInTheDatabaseFiles()
     {
@@ -195,17 +196,44 @@ public sealed class SecretLeakTests
         var tasks = await h.WaitForTasksAsync(view.Id, Provisioning.ProvisioningHarness.IsFinal);
         Assert.All(tasks, t => Assert.True(t.Status == ProvisioningTaskStatus.Completed, t.LastError));
 
+        var payloadPassword = "LEAKPayloadPw" + Guid.NewGuid().ToString("N")[..12];
+        await h.AddUserAsync("leak-svc2", "boss", "leak-svc2@example.test", ("CustomProperty4", "Leak probe 2"));
+        var taskService = h.Service<AdminPortal.Web.Features.Provisioning.ProvisioningTaskService>();
+        long payloadTaskId;
+        await using (var db = h.Db())
+        {
+            var endpointId = db.Endpoints.Single(e => e.Name == h.Endpoint).Id;
+            var userId = db.Users.Single(u => u.Username == "leak-svc2").Id;
+            var added = taskService.Add(db, [new AdminPortal.Web.Features.Provisioning.NewTask(ProvisioningTaskType.CreateAccount, endpointId, null, userId, null, null,
+                JsonConvert.SerializeObject(new { password = payloadPassword }))]).Single();
+            await db.SaveChangesAsync();
+            payloadTaskId = added.Id;
+        }
+
+        Assert.True(await taskService.RunTaskAsync(payloadTaskId, CancellationToken.None));
+        await using (var db = h.Db())
+        {
+            // positive control: the payload is stored (encrypted) and the engine's request gets the password
+            var stored = db.ProvisioningTasks.Single(t => t.Id == payloadTaskId);
+            var built = await h.Service<AdminPortal.Web.Features.Provisioning.ProvisioningRequestBuilder>().BuildAsync(db, stored, null, CancellationToken.None);
+            Assert.Equal(payloadPassword, built.Password);
+        }
+
+        var tasksApi = await h.ApiClient("admin").GetStringAsync($"/api/tasks?endpoint={h.Endpoint}");
+        Assert.Contains($"\"id\":{payloadTaskId}", tasksApi.Replace(" ", "", StringComparison.Ordinal));
+
         var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{h.Sim.Credentials["api_key"]}:{h.Sim.Credentials["api_secret"]}"));
         Assert.Contains(h.Sim.Requests, r => r.Method == "POST" && r.Header("Authorization") == "Basic " + basic);
-        var secrets = new Dictionary<string, string> { ["api_secret"] = h.Sim.Credentials["api_secret"], ["Basic header"] = basic };
+        var secrets = new Dictionary<string, string> { ["api_secret"] = h.Sim.Credentials["api_secret"], ["Basic header"] = basic, ["task payload password"] = payloadPassword };
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var places = new Dictionary<string, byte[]> { ["tasks API answer"] = Encoding.UTF8.GetBytes(tasksApi) };
+        foreach (var file in Directory.EnumerateFiles(h.DataDirectory, "*", SearchOption.TopDirectoryOnly)) places[Path.GetFileName(file)] = await ReadSharedAsync(file);
         var hits = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(h.DataDirectory, "*", SearchOption.TopDirectoryOnly))
+        foreach (var (place, bytes) in places)
         {
-            var bytes = await ReadSharedAsync(file);
             foreach (var (name, value) in secrets)
             {
-                if (bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(value)) >= 0) hits.Add($"{name} found in {Path.GetFileName(file)}");
+                if (bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(value)) >= 0) hits.Add($"{name} found in {place}");
             }
         }
 

@@ -17,6 +17,11 @@ public sealed class ProvisioningOptions
     public double JitterFraction { get; set; } = 0.2;
     /// <summary>At most this many tasks per WSRETRY run (on top of the connections' provisioningLimit).</summary>
     public int MaxTasksPerRun { get; set; } = 1000;
+    /// <summary>WSRETRY claims due tasks in batches of this many (one transaction), and loads their inputs together (ADR-014).</summary>
+    public int BatchSize { get; set; } = 100;
+    /// <summary>Results of a batch are written together, at the latest this long after the oldest unwritten one finished
+    /// (also while the next call is in flight); at most this long's worth of finished tasks needs review after a crash.</summary>
+    public int ResultFlushMilliseconds { get; set; } = 100;
 
     public RetrySettings Retry => new(Math.Max(1, MaxAttempts), TimeSpan.FromSeconds(Math.Max(0, BaseDelaySeconds)),
         TimeSpan.FromSeconds(Math.Max(BaseDelaySeconds, MaxDelaySeconds)), Math.Clamp(JitterFraction, 0, 1));

@@ -9,7 +9,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
 using DomainExchange = AdminPortal.Core.Domain.HttpExchange;
-using EngineExchange = AdminPortal.Core.Connectors.Http.HttpExchange;
 
 using AdminPortal.Web.Features.Connections;
 
@@ -49,6 +48,8 @@ public sealed record NewTask(ProvisioningTaskType Type, int EndpointId, long? Ac
 public sealed class ProvisioningTaskService(
     IDbContextFactory<AdminPortalDbContext> dbFactory,
     ProvisioningConnectorFactory connectors,
+    ProvisioningRequestBuilder requests,
+    TaskPayloadProtector payloads,
     ProvisioningQueue queue,
     EmailService email,
     AuditService audit,
@@ -67,7 +68,7 @@ public sealed class ProvisioningTaskService(
         var created = tasks.Select(t => new ProvisioningTask
         {
             Type = t.Type, Status = ProvisioningTaskStatus.New, EndpointId = t.EndpointId, AccountId = t.AccountId, UserId = t.UserId,
-            EntitlementValueId = t.EntitlementValueId, AccessRequestId = t.AccessRequestId, PayloadJson = t.PayloadJson, CreatedUtc = now, UpdatedUtc = now,
+            EntitlementValueId = t.EntitlementValueId, AccessRequestId = t.AccessRequestId, PayloadJson = payloads.Protect(t.PayloadJson), CreatedUtc = now, UpdatedUtc = now,
         }).ToList();
         db.ProvisioningTasks.AddRange(created);
         return created;
@@ -101,20 +102,33 @@ public sealed class ProvisioningTaskService(
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>Start-up recovery: tasks whose intent was recorded but whose result never was go to NeedsReview; none is resent.</summary>
+    /// <summary>
+    /// Start-up recovery (ADR-011, ADR-014): tasks whose intent was recorded but whose result never was go to NeedsReview, none is
+    /// resent; tasks a WSRETRY batch claimed but never started (InProgress without an intent: nothing was sent) go back to the
+    /// queue. Payloads stored before payloads were encrypted are encrypted now.
+    /// </summary>
     public async Task<int> RecoverAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var open = await db.ProvisioningTasks.Where(t => t.IntentRecordedUtc != null).ToListAsync(ct);
-        var recovered = 0;
-        foreach (var task in open.Where(t => ProvisioningRules.NeedsReviewAfterRestart(t.Status, t.IntentRecordedUtc)))
+        var open = await db.ProvisioningTasks.Where(t => t.IntentRecordedUtc != null || t.Status == ProvisioningTaskStatus.InProgress).ToListAsync(ct);
+        int recovered = 0, released = 0;
+        foreach (var task in open)
         {
-            task.Status = ProvisioningTaskStatus.NeedsReview;
-            task.LastError = $"The portal stopped after sending attempt {task.Attempts} (intent recorded {task.IntentRecordedUtc:u}) and before recording its result; check the target, then retry or complete the task manually.";
-            task.ErrorSignature = "interrupted: result unknown";
-            task.NextAttemptUtc = null;
-            task.UpdatedUtc = Now;
-            recovered++;
+            if (ProvisioningRules.NeedsReviewAfterRestart(task.Status, task.IntentRecordedUtc))
+            {
+                task.Status = ProvisioningTaskStatus.NeedsReview;
+                task.LastError = $"The portal stopped after sending attempt {task.Attempts} (intent recorded {task.IntentRecordedUtc:u}) and before recording its result; check the target, then retry or complete the task manually.";
+                task.ErrorSignature = "interrupted: result unknown";
+                task.NextAttemptUtc = null;
+                task.UpdatedUtc = Now;
+                recovered++;
+            }
+            else if (ProvisioningRules.ReleasedAfterRestart(task.Status, task.IntentRecordedUtc, task.Attempts) is { } back)
+            {
+                task.Status = back;
+                task.UpdatedUtc = Now;
+                released++;
+            }
         }
 
         if (recovered > 0)
@@ -123,11 +137,22 @@ public sealed class ProvisioningTaskService(
             logger.LogWarning("{Count} provisioning task(s) had a recorded intent and no result at start-up; they need review", recovered);
         }
 
+        if (released > 0)
+        {
+            db.AuditEvents.Add(audit.Create("system", "provisioning.release", "tasks", null, $"{released} claimed task(s) never started; back in the queue"));
+            logger.LogInformation("{Count} provisioning task(s) were claimed by a WSRETRY batch but never started; they are due again", released);
+        }
+
+        var plain = await db.ProvisioningTasks.Where(t => t.PayloadJson != null && t.PayloadJson != "" && !t.PayloadJson.StartsWith(TaskPayloadProtector.Prefix)).ToListAsync(ct);
+        foreach (var task in plain) task.PayloadJson = payloads.Protect(task.PayloadJson);
+        if (plain.Count > 0) logger.LogInformation("Encrypted the payload of {Count} provisioning task(s) stored before payloads were encrypted", plain.Count);
+
         await db.SaveChangesAsync(ct);
         return recovered;
     }
 
-    /// <summary>One WSRETRY pass: due tasks, oldest first, within each connection's provisioningLimit.</summary>
+    /// <summary>One WSRETRY pass: due tasks, oldest first, within each connection's provisioningLimit, in batches of
+    /// <see cref="ProvisioningOptions.BatchSize"/> (ADR-014), with one engine session per connection for the whole pass.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
         var now = Now;
@@ -143,79 +168,259 @@ public sealed class ProvisioningTaskService(
         var limits = new Dictionary<int, ProvisioningLimits>();
         foreach (var id in candidates.Select(c => c.ConnectionId).OfType<int>().Distinct()) limits[id] = await connectors.LimitsAsync(id, ct);
         var picked = ProvisioningRules.SelectDue(candidates, id => id is { } c ? limits[c] : ProvisioningLimits.Unlimited, now, options.CurrentValue.MaxTasksPerRun);
-        var connectionOf = candidates.ToDictionary(c => c.Id, c => c.ConnectionId);
+        var pass = new PassSessions(connectors, limits);
         var ran = 0;
-        foreach (var id in picked)
+        foreach (var batch in picked.Chunk(Math.Max(1, options.CurrentValue.BatchSize)))
         {
             ct.ThrowIfCancellationRequested();
-            if (await RunTaskAsync(id, ct)) ran++;
-            if (connectionOf[id] is { } c && limits[c].WaitBetweenTasks > TimeSpan.Zero) await Task.Delay(limits[c].WaitBetweenTasks, clock, ct);
+            ran += await RunBatchAsync(batch, pass, ct);
         }
 
         return ran;
     }
 
-    /// <summary>Runs one task if it is due. Returns false when it was not (already running, closed, or not yet due).</summary>
-    public async Task<bool> RunTaskAsync(long taskId, CancellationToken ct)
+    /// <summary>Runs one task if it is due (instant provisioning). Returns false when it was not (already running, closed, or not yet due).</summary>
+    public async Task<bool> RunTaskAsync(long taskId, CancellationToken ct) =>
+        await RunBatchAsync([taskId], new PassSessions(connectors, new Dictionary<int, ProvisioningLimits>()), ct) > 0;
+
+    /// <summary>
+    /// A batch: claim the due tasks in one transaction; load their request inputs in a few queries; then per task, in order,
+    /// record its intent (one conditional one-row update, before anything can leave the portal), run it, and keep its result
+    /// until the group is written — at the end of the batch, or once the oldest unwritten result is
+    /// <see cref="ProvisioningOptions.ResultFlushMilliseconds"/> old, also while a call is still in flight. Claimed tasks
+    /// that were not started when the batch stops go back to the queue.
+    /// </summary>
+    private async Task<int> RunBatchAsync(IReadOnlyList<long> ids, PassSessions pass, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var task = await db.ProvisioningTasks.SingleOrDefaultAsync(t => t.Id == taskId, ct);
-        if (task is null || !ProvisioningRules.IsDue(task.Status, task.NextAttemptUtc, Now)) return false;
-        var endpoint = await db.Endpoints.AsNoTracking().Include(e => e.SecuritySystem).SingleAsync(e => e.Id == task.EndpointId, ct);
-
-        // Access tasks of a request that also creates the account wait (without spending an attempt) until it exists.
-        var account = task.AccountId is { } aid ? await db.Accounts.SingleOrDefaultAsync(a => a.Id == aid, ct) : null;
-        if (account is null && task.Type != ProvisioningTaskType.CreateAccount && task.UserId is { } uid)
+        await db.Database.OpenConnectionAsync(ct); // one connection for the claim, the inputs and every intent
+        var claims = await ClaimAsync(db, ids, ct);
+        if (claims.Count == 0) return 0;
+        var pending = new PendingResults(TimeSpan.FromMilliseconds(Math.Max(0, options.CurrentValue.ResultFlushMilliseconds)), clock);
+        var next = 0;
+        var ran = 0;
+        try
         {
-            account = await db.Accounts.Where(a => a.EndpointId == task.EndpointId && a.OwnerUserId == uid && a.Status != AccountStatus.Inactive)
-                .OrderBy(a => a.Id).FirstOrDefaultAsync(ct);
-            if (account is null)
+            var inputs = await ProvisioningRequestBuilder.LoadAsync(db, claims.Select(c => (c.Task, c.Account)).ToList(), ct);
+            for (; next < claims.Count; next++)
             {
-                var creating = await db.ProvisioningTasks.AnyAsync(t => t.Type == ProvisioningTaskType.CreateAccount && t.EndpointId == task.EndpointId && t.UserId == uid
-                    && t.Status != ProvisioningTaskStatus.Completed && t.Status != ProvisioningTaskStatus.Cancelled && !(t.Status == ProvisioningTaskStatus.Failed && t.NextAttemptUtc == null), ct);
-                if (creating)
+                ct.ThrowIfCancellationRequested();
+                var claim = claims[next];
+                if (!await RecordIntentAsync(db, claim, ct)) continue;
+                var endpoint = inputs.Endpoints[claim.Task.EndpointId];
+                var run = AttemptAsync(claim, endpoint, inputs, pass, ct);
+                while (!run.IsCompleted && pending.Due is { } due)
                 {
-                    task.NextAttemptUtc = Now.AddSeconds(Math.Max(1, options.CurrentValue.IntervalSeconds));
-                    task.LastError = "Waiting for the account to be created.";
-                    task.UpdatedUtc = Now;
-                    await db.SaveChangesAsync(ct);
-                    return false;
+                    // the group's results come due while this call is in flight: write them now, not after it
+                    if (await Task.WhenAny(run, due) != run) await WriteResultsAsync(pending);
+                }
+
+                var result = await run;
+                pending.Add(new Attempted(claim.Task.Id, claim.Account?.Id, endpoint, result));
+                ran++;
+                if (pending.IsDue) await WriteResultsAsync(pending);
+                if (pass.WaitBetweenTasks(endpoint.SecuritySystem?.ProvisioningConnectionId) is { } wait && wait > TimeSpan.Zero && next + 1 < claims.Count)
+                    await Task.Delay(wait, clock, ct);
+            }
+        }
+        finally
+        {
+            // Attempts that finished are recorded even when the batch stops (shutdown, database error): only the one in flight keeps its intent.
+            if (pending.Count > 0) await WriteResultsAsync(pending);
+            if (next < claims.Count) await ReleaseAsync(db, claims.Skip(next).ToList());
+        }
+
+        return ran;
+    }
+
+    /// <summary>A task claimed by a batch: as read (InProgress, account resolved), the account, and the claim's time stamp.</summary>
+    private sealed record Claim(ProvisioningTask Task, Account? Account, DateTime ClaimedUtc);
+
+    /// <summary>A finished attempt waiting to be written with its group.</summary>
+    private sealed record Attempted(long TaskId, long? AccountId, Core.Domain.Endpoint Endpoint, ProvisioningResult Result);
+
+    /// <summary>Results not yet written, and when the oldest of them must be.</summary>
+    private sealed class PendingResults(TimeSpan flushAfter, TimeProvider clock)
+    {
+        private List<Attempted> _items = [];
+        public Task? Due { get; private set; }
+        public int Count => _items.Count;
+        public bool IsDue => Due is { IsCompleted: true };
+
+        public void Add(Attempted attempted)
+        {
+            if (_items.Count == 0) Due = flushAfter <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(flushAfter, clock);
+            _items.Add(attempted);
+        }
+
+        public List<Attempted> TakeAll()
+        {
+            var items = _items;
+            _items = [];
+            Due = null;
+            return items;
+        }
+    }
+
+    /// <summary>The engine session of each provisioning connection for one pass (tokens shared across its tasks), built on first use.</summary>
+    private sealed class PassSessions(ProvisioningConnectorFactory connectors, IReadOnlyDictionary<int, ProvisioningLimits> limits)
+    {
+        private readonly Dictionary<int, (ProvisioningSession? Session, Exception? Error)> _sessions = new();
+
+        public async Task<ProvisioningSession> SessionAsync(int connectionId, CancellationToken ct)
+        {
+            if (!_sessions.TryGetValue(connectionId, out var entry))
+            {
+                try
+                {
+                    var connector = await connectors.CreateAsync(connectionId, NullExchangeRecorder.Instance, ct);
+                    entry = (connector.Engine.OpenProvisioningSession(connector.Definition), null);
+                }
+                catch (Exception e) when (e is ProvisioningSetupException or ConnectorConfigException or NotSupportedException)
+                {
+                    entry = (null, e); // every task of the connection fails with the same setup error
+                }
+
+                _sessions[connectionId] = entry;
+            }
+
+            if (entry.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            return entry.Session!;
+        }
+
+        public TimeSpan? WaitBetweenTasks(int? connectionId) => connectionId is { } id && limits.TryGetValue(id, out var l) ? l.WaitBetweenTasks : null;
+    }
+
+    /// <summary>
+    /// Claims the due tasks among <paramref name="ids"/> in one transaction (each by a conditional update on the state it was
+    /// read in, so another runner or an administrator's cancel wins), in the order given. Access tasks of a request that also
+    /// creates the account wait (without spending an attempt) until it exists. No intent yet: nothing is sent until
+    /// <see cref="RecordIntentAsync"/>.
+    /// </summary>
+    private async Task<List<Claim>> ClaimAsync(AdminPortalDbContext db, IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        var now = Now;
+        var order = ids.Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i);
+        var due = (await db.ProvisioningTasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToListAsync(ct))
+            .Where(t => ProvisioningRules.IsDue(t.Status, t.NextAttemptUtc, now)).OrderBy(t => order[t.Id]).ToList();
+        if (due.Count == 0) return [];
+
+        var accountIds = due.Select(t => t.AccountId).OfType<long>().Distinct().ToList();
+        var accounts = await db.Accounts.AsNoTracking().Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        Account? AccountOf(ProvisioningTask t) => t.AccountId is { } id ? accounts.GetValueOrDefault(id) : null;
+        var lookups = due.Where(t => AccountOf(t) is null && t.Type != ProvisioningTaskType.CreateAccount && t.UserId is not null).ToList();
+        var owned = new Dictionary<(int EndpointId, int UserId), Account>();
+        var creating = new HashSet<(int EndpointId, int UserId)>();
+        if (lookups.Count > 0)
+        {
+            var endpointIds = lookups.Select(t => t.EndpointId).Distinct().ToList();
+            var userIds = lookups.Select(t => t.UserId!.Value).Distinct().ToList();
+            foreach (var a in await db.Accounts.AsNoTracking()
+                         .Where(a => endpointIds.Contains(a.EndpointId) && a.OwnerUserId != null && userIds.Contains(a.OwnerUserId.Value) && a.Status != AccountStatus.Inactive)
+                         .OrderBy(a => a.Id).ToListAsync(ct))
+                owned.TryAdd((a.EndpointId, a.OwnerUserId!.Value), a);
+            foreach (var c in await db.ProvisioningTasks.AsNoTracking()
+                         .Where(t => t.Type == ProvisioningTaskType.CreateAccount && endpointIds.Contains(t.EndpointId) && t.UserId != null && userIds.Contains(t.UserId.Value)
+                                     && t.Status != ProvisioningTaskStatus.Completed && t.Status != ProvisioningTaskStatus.Cancelled && !(t.Status == ProvisioningTaskStatus.Failed && t.NextAttemptUtc == null))
+                         .Select(t => new { t.EndpointId, UserId = t.UserId!.Value }).ToListAsync(ct))
+                creating.Add((c.EndpointId, c.UserId));
+        }
+
+        var claims = new List<Claim>(due.Count);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        foreach (var task in due)
+        {
+            var account = AccountOf(task);
+            if (account is null && lookups.Contains(task))
+            {
+                var key = (task.EndpointId, task.UserId!.Value);
+                account = owned.GetValueOrDefault(key);
+                if (account is null && creating.Contains(key))
+                {
+                    var wait = now.AddSeconds(Math.Max(1, options.CurrentValue.IntervalSeconds));
+                    await Unchanged(db, task).ExecuteUpdateAsync(s => s
+                        .SetProperty(t => t.NextAttemptUtc, wait)
+                        .SetProperty(t => t.LastError, "Waiting for the account to be created.")
+                        .SetProperty(t => t.UpdatedUtc, now), ct);
+                    continue;
                 }
             }
 
-            if (account is not null) task.AccountId = account.Id;
+            var accountId = account?.Id ?? task.AccountId;
+            // plain SQL (same columns and conditions as Unchanged): this and the intent run once per task, and LINQ
+            // ExecuteUpdate costs several times the statement itself
+            var claimed = await db.Database.ExecuteSqlAsync(
+                $"UPDATE ProvisioningTasks SET Status = {(int)ProvisioningTaskStatus.InProgress}, UpdatedUtc = {now}, AccountId = {accountId} WHERE Id = {task.Id} AND Status = {(int)task.Status} AND UpdatedUtc = {task.UpdatedUtc}", ct);
+            if (claimed == 0) continue;
+            task.Status = ProvisioningTaskStatus.InProgress;
+            task.UpdatedUtc = now;
+            task.AccountId = accountId;
+            claims.Add(new Claim(task, account, now));
         }
 
-        // Claim the task and record the intent before anything can leave the portal, in one conditional update:
-        // whoever changed the task since it was read (another runner, an administrator) wins and this attempt is dropped.
-        // The intent is cleared together with the result.
-        var now = Now;
-        var accountId = task.AccountId;
-        var claimed = await db.ProvisioningTasks.Where(t => t.Id == task.Id && t.Status == task.Status && t.UpdatedUtc == task.UpdatedUtc)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(t => t.Status, ProvisioningTaskStatus.InProgress)
-                .SetProperty(t => t.Attempts, t => t.Attempts + 1)
-                .SetProperty(t => t.IntentRecordedUtc, now)
-                .SetProperty(t => t.UpdatedUtc, now)
-                .SetProperty(t => t.AccountId, accountId), ct);
-        if (claimed == 0) return false;
-        await db.Entry(task).ReloadAsync(ct);
+        await tx.CommitAsync(ct);
+        return claims;
+    }
 
-        var recorder = new InMemoryExchangeRecorder();
-        ProvisioningResult result;
+    /// <summary>The task, only while it is as it was read.</summary>
+    private static IQueryable<ProvisioningTask> Unchanged(AdminPortalDbContext db, ProvisioningTask read) =>
+        db.ProvisioningTasks.Where(t => t.Id == read.Id && t.Status == read.Status && t.UpdatedUtc == read.UpdatedUtc);
+
+    /// <summary>
+    /// Records the intent of a claimed task (Attempts + 1, IntentRecordedUtc) in its own small commit before its first call,
+    /// so that after a crash exactly the tasks that may have reached the target need review. False when the claim was taken
+    /// back meanwhile (start-up recovery of another portal process): the task is not ours to run.
+    /// </summary>
+    private async Task<bool> RecordIntentAsync(AdminPortalDbContext db, Claim claim, CancellationToken ct)
+    {
+        var now = Now;
+        var task = claim.Task;
+        var recorded = await db.Database.ExecuteSqlAsync(
+            $"UPDATE ProvisioningTasks SET Attempts = Attempts + 1, IntentRecordedUtc = {now}, UpdatedUtc = {now} WHERE Id = {task.Id} AND Status = {(int)ProvisioningTaskStatus.InProgress} AND IntentRecordedUtc IS NULL AND UpdatedUtc = {claim.ClaimedUtc}", ct);
+        if (recorded == 0) return false;
+        task.Attempts++;
+        task.IntentRecordedUtc = now;
+        task.UpdatedUtc = now;
+        return true;
+    }
+
+    /// <summary>Claimed tasks that were never started go back to the queue in the state they were claimed from.</summary>
+    private async Task ReleaseAsync(AdminPortalDbContext db, List<Claim> claims)
+    {
         try
         {
-            if (account is null && task.Type != ProvisioningTaskType.CreateAccount)
+            var now = Now;
+            foreach (var claim in claims)
+            {
+                var back = ProvisioningRules.StatusBeforeClaim(claim.Task.Attempts);
+                await db.ProvisioningTasks
+                    .Where(t => t.Id == claim.Task.Id && t.Status == ProvisioningTaskStatus.InProgress && t.IntentRecordedUtc == null && t.UpdatedUtc == claim.ClaimedUtc)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, back).SetProperty(t => t.UpdatedUtc, now), CancellationToken.None);
+            }
+        }
+        catch (Exception e)
+        {
+            // start-up recovery releases them instead
+            logger.LogError(e, "Could not release {Count} claimed provisioning task(s)", claims.Count);
+        }
+    }
+
+    /// <summary>Runs one claimed task whose intent is recorded. Never throws except for cancellation.</summary>
+    private async Task<ProvisioningResult> AttemptAsync(Claim claim, Core.Domain.Endpoint endpoint, ProvisioningInputs inputs, PassSessions pass, CancellationToken ct)
+    {
+        var task = claim.Task;
+        try
+        {
+            if (claim.Account is null && task.Type != ProvisioningTaskType.CreateAccount)
                 throw new ProvisioningSetupException($"No account of the user on endpoint '{endpoint.Name}' for {task.Type}.");
             var connectionId = endpoint.SecuritySystem?.ProvisioningConnectionId
                                ?? throw new ProvisioningSetupException($"Security system '{endpoint.SecuritySystem?.Name}' has no provisioning connection.");
-            var connector = await connectors.CreateAsync(connectionId, recorder, ct);
-            var request = await ProvisioningRequestBuilder.BuildAsync(db, task, account, ct);
-            result = await connector.Engine.RunProvisioningAsync(connector.Definition, request, ct);
+            var session = await pass.SessionAsync(connectionId, ct);
+            return await session.RunAsync(requests.Build(inputs, task, claim.Account), ct);
         }
         catch (Exception e) when (e is ProvisioningSetupException or ConnectorConfigException or NotSupportedException)
         {
-            result = new ProvisioningResult { Success = false, NotConfigured = true, Error = e.Message, ErrorSignature = "setup: " + e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal) };
+            return new ProvisioningResult { Success = false, NotConfigured = true, Error = e.Message, ErrorSignature = "setup: " + e.GetType().Name.Replace("Exception", "", StringComparison.Ordinal) };
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -224,62 +429,106 @@ public sealed class ProvisioningTaskService(
         }
         catch (Exception e)
         {
+            // The session never throws but for cancellation: this failed before any call was sent.
             logger.LogError(e, "Provisioning task {TaskId} failed unexpectedly", task.Id);
-            result = new ProvisioningResult { Success = false, Error = "Unexpected error: " + e.Message, ErrorSignature = "unexpected: " + e.GetType().Name, AnyCallSent = recorder.Exchanges.Count > 0 };
+            return new ProvisioningResult { Success = false, Error = "Unexpected error: " + e.Message, ErrorSignature = "unexpected: " + e.GetType().Name };
         }
-
-        await RecordResultAsync(db, task, endpoint, account, result, recorder.Exchanges, ct);
-        return true;
     }
 
-    private async Task RecordResultAsync(AdminPortalDbContext db, ProvisioningTask task, Core.Domain.Endpoint endpoint, Account? account, ProvisioningResult result,
-        IReadOnlyList<EngineExchange> recorded, CancellationToken ct)
+    /// <summary>
+    /// Writes a group of results in one transaction: each task's state (intent cleared), the accounts and links it changed, its
+    /// redacted exchanges and audit event, and the status of every request whose tasks moved — so nobody ever sees a final task
+    /// under a stale request. A fixed handful of queries whatever the group size.
+    /// </summary>
+    private async Task WriteResultsAsync(PendingResults pending)
     {
+        var items = pending.TakeAll();
+        var ct = CancellationToken.None; // results of calls that were sent are always recorded
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // ApplySuccess looks rows up in Local, which would scan every tracked entity for changes on each call: detect once, before saving
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = Now;
-        var partial = ProvisioningRules.IsPartialCreate(task.Type, result.Success, result.Calls.Select(c => (c.Success, c.Skipped)), result.AccountId);
-        var outcome = ProvisioningRules.AfterAttempt(result.Success, result.NotConfigured, task.Attempts, options.CurrentValue.Retry, result.RetryAfter, now, Random.Shared.NextDouble(), partial);
-        task.Status = outcome.Status;
-        task.NextAttemptUtc = outcome.NextAttemptUtc;
-        task.IntentRecordedUtc = null;
-        task.UpdatedUtc = now;
-        if (result.Success)
+        var ids = items.Select(i => i.TaskId).ToList();
+        var tasks = await db.ProvisioningTasks.Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        var accountIds = items.Select(i => i.AccountId).OfType<long>().Distinct().ToList();
+        var accounts = await db.Accounts.Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        var targetIds = items.Where(i => i.Result.Success && tasks[i.TaskId].Type == ProvisioningTaskType.CreateAccount).Select(i => TargetId(i.Result)).OfType<string>().Distinct().ToList();
+        if (targetIds.Count > 0)
         {
-            task.LastError = null;
-            task.ErrorSignature = null;
-            task.CompletedUtc = now;
-            task.CompletedBy = "engine";
-            ApplySuccess(db, task, endpoint, account, result, now);
-        }
-        else
-        {
-            task.LastError = Truncate((partial ? "Partly applied — an earlier call succeeded, so the account may exist; check the target, then retry or complete manually. " : "")
-                                      + (result.Error ?? "The target did not confirm the operation."), 4000);
-            task.ErrorSignature = Truncate(result.ErrorSignature ?? "unknown", 300);
+            var endpointIds = items.Select(i => i.Endpoint.Id).Distinct().ToList();
+            await db.Accounts.Where(a => endpointIds.Contains(a.EndpointId) && targetIds.Contains(a.AccountId)).LoadAsync(ct);
         }
 
-        var exchanges = (result.Exchanges.Count > 0 ? result.Exchanges : recorded).Take(MaxExchangesPerAttempt).ToList();
-        var sequenceStart = await db.HttpExchanges.Where(x => x.TaskId == task.Id).CountAsync(ct);
-        db.HttpExchanges.AddRange(exchanges.Select((x, i) => ExchangeRows.From(x, sequenceStart + i, taskId: task.Id)));
-        db.AuditEvents.Add(audit.Create("system", "provisioning.attempt", "task", task.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            $"{task.Type} attempt {task.Attempts}: {task.Status}{(outcome.NextAttemptUtc is { } n ? $", next {n:u}" : "")}{(result.Success ? "" : " — " + task.LastError)}"));
-        // The request's status moves in the same transaction as its task: nobody sees a final task under a stale request.
-        if (task.AccessRequestId is { } requestId) await UpdateRequestAsync(db, requestId, task, CancellationToken.None);
-        await db.SaveChangesAsync(CancellationToken.None);
-        logger.LogInformation("Provisioning task {TaskId} ({Type}) attempt {Attempt}: {Status}", task.Id, task.Type, task.Attempts, task.Status);
+        var valueIds = items.Where(i => i.Result.Success).Select(i => tasks[i.TaskId].EntitlementValueId).OfType<long>().Distinct().ToList();
+        if (valueIds.Count > 0 && accountIds.Count > 0)
+            await db.AccountEntitlements.Where(l => accountIds.Contains(l.AccountId) && valueIds.Contains(l.EntitlementValueId)).LoadAsync(ct);
+        var sequenceStarts = await db.HttpExchanges.Where(x => x.TaskId != null && ids.Contains(x.TaskId.Value))
+            .GroupBy(x => x.TaskId!.Value).Select(g => new { TaskId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.TaskId, g => g.Count, ct);
 
-        if (result.Success && task.Type == ProvisioningTaskType.CreateAccount && await InstantGloballyOnAsync(CancellationToken.None) && endpoint.SecuritySystem?.InstantProvisioning == true)
+        var changed = new List<ProvisioningTask>(items.Count);
+        foreach (var item in items)
         {
-            // Access tasks that waited for this account can go now.
-            await using var siblings = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            foreach (var id in await siblings.ProvisioningTasks.Where(t => t.EndpointId == task.EndpointId && t.UserId == task.UserId && t.Id != task.Id && t.Status == ProvisioningTaskStatus.New)
-                         .Select(t => t.Id).ToListAsync(CancellationToken.None))
+            var task = tasks[item.TaskId];
+            var result = item.Result;
+            var account = item.AccountId is { } aid ? accounts.GetValueOrDefault(aid) : null;
+            var partial = ProvisioningRules.IsPartialCreate(task.Type, result.Success, result.Calls.Select(c => (c.Success, c.Skipped)), result.AccountId);
+            var outcome = ProvisioningRules.AfterAttempt(result.Success, result.NotConfigured, task.Attempts, options.CurrentValue.Retry, result.RetryAfter, now, Random.Shared.NextDouble(), partial);
+            task.Status = outcome.Status;
+            task.NextAttemptUtc = outcome.NextAttemptUtc;
+            task.IntentRecordedUtc = null;
+            task.UpdatedUtc = now;
+            if (result.Success)
             {
-                await siblings.ProvisioningTasks.Where(t => t.Id == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.NextAttemptUtc, (DateTime?)null), CancellationToken.None);
-                queue.RunTask(id);
+                task.LastError = null;
+                task.ErrorSignature = null;
+                task.CompletedUtc = now;
+                task.CompletedBy = "engine";
+                ApplySuccess(db, task, item.Endpoint, account, result, now);
+            }
+            else
+            {
+                task.LastError = Truncate((partial ? "Partly applied — an earlier call succeeded, so the account may exist; check the target, then retry or complete manually. " : "")
+                                          + (result.Error ?? "The target did not confirm the operation."), 4000);
+                task.ErrorSignature = Truncate(result.ErrorSignature ?? "unknown", 300);
+            }
+
+            var sequenceStart = sequenceStarts.GetValueOrDefault(task.Id);
+            db.HttpExchanges.AddRange(result.Exchanges.Take(MaxExchangesPerAttempt).Select((x, i) => ExchangeRows.From(x, sequenceStart + i, taskId: task.Id)));
+            db.AuditEvents.Add(audit.Create("system", "provisioning.attempt", "task", task.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"{task.Type} attempt {task.Attempts}: {task.Status}{(outcome.NextAttemptUtc is { } n ? $", next {n:u}" : "")}{(result.Success ? "" : " — " + task.LastError)}"));
+            changed.Add(task);
+        }
+
+        // The requests' status moves in the same transaction as their tasks.
+        await UpdateRequestsAsync(db, changed, ct);
+        db.ChangeTracker.DetectChanges();
+        await db.SaveChangesAsync(ct);
+        foreach (var task in changed)
+            logger.LogInformation("Provisioning task {TaskId} ({Type}) attempt {Attempt}: {Status}", task.Id, task.Type, task.Attempts, task.Status);
+
+        var created = items.Where(i => tasks[i.TaskId] is { Type: ProvisioningTaskType.CreateAccount, Status: ProvisioningTaskStatus.Completed } && i.Endpoint.SecuritySystem?.InstantProvisioning == true)
+            .Select(i => tasks[i.TaskId]).ToList();
+        if (created.Count > 0 && await InstantGloballyOnAsync(ct))
+        {
+            // Access tasks that waited for these accounts can go now.
+            foreach (var task in created)
+            {
+                foreach (var id in await db.ProvisioningTasks.AsNoTracking().Where(t => t.EndpointId == task.EndpointId && t.UserId == task.UserId && t.Id != task.Id && t.Status == ProvisioningTaskStatus.New)
+                             .Select(t => t.Id).ToListAsync(ct))
+                {
+                    await db.ProvisioningTasks.Where(t => t.Id == id).ExecuteUpdateAsync(s => s.SetProperty(t => t.NextAttemptUtc, (DateTime?)null), ct);
+                    queue.RunTask(id);
+                }
             }
         }
     }
 
+    /// <summary>The target's id of a created account: accountIdPath, else the mapped accountID or name.</summary>
+    private static string? TargetId(ProvisioningResult result) =>
+        result.AccountId ?? result.AccountProperties.GetValueOrDefault("accountID") ?? result.AccountProperties.GetValueOrDefault("name");
+
+    /// <summary>The account and link changes of a successful attempt. Existing accounts (by target id) and links must be loaded into
+    /// <paramref name="db"/> already (<see cref="WriteResultsAsync"/> loads them for the whole group).</summary>
     private static void ApplySuccess(AdminPortalDbContext db, ProvisioningTask task, Core.Domain.Endpoint endpoint, Account? account, ProvisioningResult result, DateTime now)
     {
         switch (task.Type)
@@ -287,10 +536,9 @@ public sealed class ProvisioningTaskService(
             case ProvisioningTaskType.CreateAccount:
             {
                 var props = result.AccountProperties;
-                var targetId = result.AccountId ?? props.GetValueOrDefault("accountID") ?? props.GetValueOrDefault("name");
+                var targetId = TargetId(result);
                 if (targetId is null) break;
-                var existing = db.Accounts.Local.FirstOrDefault(a => a.EndpointId == endpoint.Id && a.AccountId == targetId)
-                               ?? db.Accounts.FirstOrDefault(a => a.EndpointId == endpoint.Id && a.AccountId == targetId);
+                var existing = db.Accounts.Local.FirstOrDefault(a => a.EndpointId == endpoint.Id && a.AccountId == targetId);
                 if (existing is null)
                 {
                     existing = new Account { EndpointId = endpoint.Id, AccountId = targetId, Name = props.GetValueOrDefault("name") ?? targetId, Status = AccountStatus.PendingCreate, CreatedUtc = now };
@@ -323,14 +571,14 @@ public sealed class ProvisioningTaskService(
                 break;
             case ProvisioningTaskType.AddAccess when account is not null && task.EntitlementValueId is { } add:
             {
-                var link = db.AccountEntitlements.FirstOrDefault(l => l.AccountId == account.Id && l.EntitlementValueId == add);
+                var link = db.AccountEntitlements.Local.FirstOrDefault(l => l.AccountId == account.Id && l.EntitlementValueId == add);
                 if (link is null) db.AccountEntitlements.Add(new AccountEntitlement { AccountId = account.Id, EntitlementValueId = add, Status = LinkStatus.PendingAdd, CreatedUtc = now });
                 else if (link.Status == LinkStatus.PendingRemove) link.Status = LinkStatus.PendingAdd;
                 break;
             }
             case ProvisioningTaskType.RemoveAccess when account is not null && task.EntitlementValueId is { } remove:
             {
-                var link = db.AccountEntitlements.FirstOrDefault(l => l.AccountId == account.Id && l.EntitlementValueId == remove);
+                var link = db.AccountEntitlements.Local.FirstOrDefault(l => l.AccountId == account.Id && l.EntitlementValueId == remove);
                 if (link is not null) link.Status = LinkStatus.PendingRemove;
                 break;
             }
@@ -375,20 +623,30 @@ public sealed class ProvisioningTaskService(
         account.ExtraPropertiesJson = extra.Count == 0 ? null : JsonConvert.SerializeObject(extra);
     }
 
-    /// <summary>Moves the request's status from its tasks' states, in <paramref name="db"/>'s pending changes (the caller saves);
-    /// <paramref name="changed"/> counts with its unsaved state.</summary>
-    private async Task UpdateRequestAsync(AdminPortalDbContext db, long requestId, ProvisioningTask changed, CancellationToken ct)
+    /// <summary>Moves the status of every request of <paramref name="changed"/> from its tasks' states, in <paramref name="db"/>'s
+    /// pending changes (the caller saves, in the same transaction as the tasks); the changed tasks count with their unsaved state.</summary>
+    private async Task UpdateRequestsAsync(AdminPortalDbContext db, IReadOnlyList<ProvisioningTask> changed, CancellationToken ct)
     {
-        var request = await db.AccessRequests.Include(r => r.Endpoint).Include(r => r.Requester).Include(r => r.Beneficiary).SingleAsync(r => r.Id == requestId, ct);
-        var tasks = await db.ProvisioningTasks.AsNoTracking().Where(t => t.AccessRequestId == requestId && t.Id != changed.Id).Select(t => new { t.Status, t.NextAttemptUtc }).ToListAsync(ct);
-        tasks.Add(new { changed.Status, changed.NextAttemptUtc });
-        var status = ProvisioningRules.RequestStatusFromTasks(request.Status, tasks.Select(t => (t.Status, t.Status != ProvisioningTaskStatus.Failed || t.NextAttemptUtc == null)).ToList());
-        if (status == request.Status) return;
-        request.Status = status;
-        db.AuditEvents.Add(audit.Create("system", "request." + status.ToString().ToLowerInvariant(), "request", requestId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            status == AccessRequestStatus.Failed ? $"task {changed.Id} {changed.Type}: {changed.LastError}" : null));
-        if (status is AccessRequestStatus.Provisioned or AccessRequestStatus.Failed)
-            await email.QueueAsync(db, status == AccessRequestStatus.Provisioned ? EmailEvent.Provisioned : EmailEvent.Failed, request, changed.LastError, ct);
+        var requestIds = changed.Select(t => t.AccessRequestId).OfType<long>().Distinct().ToList();
+        if (requestIds.Count == 0) return;
+        var requests = await db.AccessRequests.Include(r => r.Endpoint).Include(r => r.Requester).Include(r => r.Beneficiary).Where(r => requestIds.Contains(r.Id)).ToListAsync(ct);
+        var changedById = changed.ToDictionary(t => t.Id);
+        var states = await db.ProvisioningTasks.AsNoTracking().Where(t => t.AccessRequestId != null && requestIds.Contains(t.AccessRequestId.Value))
+            .Select(t => new { t.Id, RequestId = t.AccessRequestId!.Value, t.Status, t.NextAttemptUtc }).ToListAsync(ct);
+        foreach (var request in requests)
+        {
+            var tasks = states.Where(t => t.RequestId == request.Id)
+                .Select(t => changedById.TryGetValue(t.Id, out var c) ? (c.Status, c.NextAttemptUtc) : (t.Status, t.NextAttemptUtc)).ToList();
+            var status = ProvisioningRules.RequestStatusFromTasks(request.Status, tasks.Select(t => (t.Status, t.Status != ProvisioningTaskStatus.Failed || t.NextAttemptUtc == null)).ToList());
+            if (status == request.Status) continue;
+            request.Status = status;
+            var mine = changed.Where(t => t.AccessRequestId == request.Id).ToList();
+            var cause = mine.LastOrDefault(t => t.Status == ProvisioningTaskStatus.Cancelled || t.Status == ProvisioningTaskStatus.Failed && t.NextAttemptUtc == null) ?? mine[^1];
+            db.AuditEvents.Add(audit.Create("system", "request." + status.ToString().ToLowerInvariant(), "request", request.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                status == AccessRequestStatus.Failed ? $"task {cause.Id} {cause.Type}: {cause.LastError}" : null));
+            if (status is AccessRequestStatus.Provisioned or AccessRequestStatus.Failed)
+                await email.QueueAsync(db, status == AccessRequestStatus.Provisioned ? EmailEvent.Provisioned : EmailEvent.Failed, request, cause.LastError, ct);
+        }
     }
 
     // ---- administrator actions ----
@@ -465,7 +723,7 @@ public sealed class ProvisioningTaskService(
         task.IntentRecordedUtc = null;
         task.UpdatedUtc = Now;
         db.AuditEvents.Add(audit.Create(actor, to == ProvisioningTaskStatus.Completed ? "task.complete-manually" : "task.cancel", "task", id.ToString(System.Globalization.CultureInfo.InvariantCulture), comment));
-        if (task.AccessRequestId is { } requestId) await UpdateRequestAsync(db, requestId, task, ct);
+        await UpdateRequestsAsync(db, [task], ct);
         await db.SaveChangesAsync(ct);
         return (await ListAsync(new TaskFilter(), [id], ct)).Single();
     }
