@@ -201,6 +201,8 @@ public sealed class ImportEngine
             bool stream = independent.Count <= 1 && dependent.Count == 0;
             var buffer = new Dictionary<string, Dictionary<string, string?>>(StringComparer.Ordinal);
             var order = new List<string>();
+            // Several independent calls merge into one record per account: the sink may keep those records instead of memory.
+            using var stored = !stream && dependent.Count == 0 && _sink is IAccountRecordStore store ? store.OpenAccountBuffer() : null;
             foreach (var call in independent)
             {
                 var session = Session(call.Connection, call.Location);
@@ -224,10 +226,12 @@ public sealed class ImportEngine
                             if (_trackAccounts && !_accountIds.Add(id)) Warn($"account '{id}' returned twice; later copy ignored");
                             else await EmitAccountAsync(id, cols, call, ct).ConfigureAwait(false);
                         }
-                        else if (buffer.TryGetValue(id, out var existing))
+                        else if (stored is not null)
                         {
-                            foreach (var kv in cols) if (kv.Value is not null || !existing.ContainsKey(kv.Key)) existing[kv.Key] = kv.Value;
+                            if (stored.Find(id) is { } existing) stored.Store(id, Merge(existing, cols));
+                            else stored.Store(id, cols);
                         }
+                        else if (buffer.TryGetValue(id, out var existing)) Merge(existing, cols);
                         else { buffer[id] = cols; order.Add(id); }
                         // the memberships of a later copy of a streamed account still count (as they always did)
                         await FlushRecordLinksAsync(id, ct).ConfigureAwait(false);
@@ -236,6 +240,16 @@ public sealed class ImportEngine
                 }
             }
             if (stream) return;
+            var first = independent.FirstOrDefault();
+            if (stored is not null)
+            {
+                foreach (var (id, cols) in stored.ReadAll())
+                {
+                    if (_trackAccounts) _accountIds.Add(id);
+                    await EmitAccountAsync(id, cols, first, ct).ConfigureAwait(false);
+                }
+                return;
+            }
             foreach (var call in dependent)
             {
                 var session = Session(call.Connection, call.Location);
@@ -261,12 +275,18 @@ public sealed class ImportEngine
                     if (done % 100 == 0) await _sink.OnProgressAsync(new ImportProgress("accounts", call.Name, 0, done, null), ct).ConfigureAwait(false);
                 }
             }
-            var first = independent.FirstOrDefault();
             foreach (var id in order)
             {
                 if (_trackAccounts) _accountIds.Add(id);
                 await EmitAccountAsync(id, buffer[id], first, ct).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>A later record of the same account: its non-null values win, keys it lacks are kept.</summary>
+        private static Dictionary<string, string?> Merge(Dictionary<string, string?> existing, Dictionary<string, string?> cols)
+        {
+            foreach (var kv in cols) if (kv.Value is not null || !existing.ContainsKey(kv.Key)) existing[kv.Key] = kv.Value;
+            return existing;
         }
 
         /// <summary>Sends (or keeps, for resolution after the entitlements) the memberships collected from one account record.</summary>
@@ -357,10 +377,7 @@ public sealed class ImportEngine
                     if (!_emittedEnt.Add((type.Name, id))) { Warn($"entitlement '{type.Name}/{id}' returned twice; later copy ignored"); return; }
                     await EmitEntitlementAsync(type.Name, id, cols, known, ct).ConfigureAwait(false);
                 }
-                else if (buffer.TryGetValue(id, out var existing))
-                {
-                    foreach (var kv in cols) if (kv.Value is not null || !existing.ContainsKey(kv.Key)) existing[kv.Key] = kv.Value;
-                }
+                else if (buffer.TryGetValue(id, out var existing)) Merge(existing, cols);
                 else { buffer[id] = cols; order.Add(id); }
             }
 

@@ -50,6 +50,30 @@ public interface IDeferredLinkSink
     ValueTask<DeferredLinkResolution> ResolveDeferredLinksAsync(CancellationToken ct);
 }
 
+/// <summary>
+/// Optional capability of an <see cref="IImportSink"/>: it keeps the account records the engine merges across several
+/// independent account calls (e.g. users + service accounts, where a later call may add to an earlier record), so that
+/// they are not all held in memory until the last call is read. Used only when there are no dependent account calls.
+/// </summary>
+public interface IAccountRecordStore
+{
+    /// <summary>An empty buffer for one run's accounts; disposed by the engine when the accounts were emitted.</summary>
+    IAccountRecordBuffer OpenAccountBuffer();
+}
+
+/// <summary>Account column maps by accountID, in the order each id was first stored.</summary>
+public interface IAccountRecordBuffer : IDisposable
+{
+    /// <summary>The columns stored under <paramref name="accountId"/> (case-insensitive keys), or null.</summary>
+    Dictionary<string, string?>? Find(string accountId);
+
+    /// <summary>Adds, or replaces, the columns of <paramref name="accountId"/>; a new id goes after every earlier one.</summary>
+    void Store(string accountId, IReadOnlyDictionary<string, string?> columns);
+
+    /// <summary>Every stored record, in first-stored order (case-insensitive keys).</summary>
+    IEnumerable<(string AccountId, Dictionary<string, string?> Columns)> ReadAll();
+}
+
 /// <summary>What <see cref="IDeferredLinkSink.ResolveDeferredLinksAsync"/> found: distinct links kept, occurrences that
 /// referenced unknown accounts or entitlements, and the later copies of repeated accounts it dropped (all counted, the
 /// first ids in read order listed).</summary>

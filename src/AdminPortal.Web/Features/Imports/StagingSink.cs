@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AdminPortal.Core.Connectors.Import;
 using AdminPortal.Data;
 
@@ -10,7 +11,7 @@ namespace AdminPortal.Web.Features.Imports;
 /// no per-account or per-membership state. Entitlement types and values, a few thousand at most, also stay in memory for
 /// the EF apply (the values are staged too, for the link joins).
 /// </summary>
-public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress, long, ValueTask> onProgress) : IImportSink, IDeferredLinkSink
+public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress, long, ValueTask> onProgress) : IImportSink, IDeferredLinkSink, IAccountRecordStore
 {
     public List<ImportedEntitlementType> Types { get; } = [];
     public Dictionary<(string Type, string Id), ImportedEntitlement> Entitlements { get; } = [];
@@ -59,4 +60,24 @@ public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress
     }
 
     public ValueTask OnProgressAsync(ImportProgress progress, CancellationToken ct) => onProgress(progress, Records);
+
+    /// <summary>Accounts merged from several calls wait in the staging file (as JSON), not in memory.</summary>
+    public IAccountRecordBuffer OpenAccountBuffer() => new StagedRecordBuffer(staging);
+
+    private sealed class StagedRecordBuffer(SqliteImportStaging staging) : IAccountRecordBuffer
+    {
+        public Dictionary<string, string?>? Find(string accountId) => staging.BufferFind(accountId) is { } json ? Columns(json) : null;
+
+        public void Store(string accountId, IReadOnlyDictionary<string, string?> columns) => staging.BufferStore(accountId, JsonSerializer.Serialize(columns));
+
+        public IEnumerable<(string AccountId, Dictionary<string, string?> Columns)> ReadAll() => staging.BufferReadAll().Select(r => (r.Id, Columns(r.Value)));
+
+        public void Dispose()
+        {
+            // the table goes with the staging file
+        }
+
+        private static Dictionary<string, string?> Columns(string json) =>
+            new(JsonSerializer.Deserialize<Dictionary<string, string?>>(json)!, StringComparer.OrdinalIgnoreCase);
+    }
 }

@@ -81,12 +81,67 @@ public class DeferredLinkTests
         Assert.Equal(["1", "3", "4"], sink.KeptAccounts.Select(a => a.AccountId));
     }
 
+    [Fact]
+    public async Task Accounts_merged_from_two_calls_through_the_sinks_record_buffer_equal_the_in_memory_merge()
+    {
+        var import = "{" + Accounts.Replace("}}}}", "}},\"call2\":{\"callOrder\":1,\"http\":{\"url\":\"BASE/svc\",\"httpMethod\":\"GET\"},\"listField\":\"users\",\"keyField\":\"accountID\"," +
+                     "\"colsToPropsMap\":{\"accountID\":\"id~#~char\",\"name\":\"login~#~char\",\"customproperty1\":\"mail~#~char\"}}}" + RolesByValue[3..], StringComparison.Ordinal)
+                     + "," + Groups + ",\"acctEntParams\":{\"processingType\":\"acctToEntMapping\"}}";
+        var (srv1, memory, expected) = await LinkModeTests.Run(import, new CollectingSink());
+        await using var _ = srv1;
+        var (srv2, stored, actual) = await LinkModeTests.Run(import, new DeferredCollectingSink());
+        await using var __ = srv2;
+
+        Assert.True(expected.IsComplete, expected.Failure?.ToString());
+        Assert.True(actual.IsComplete, actual.Failure?.ToString());
+        Assert.True(stored.BufferUsed);
+        Assert.Equal(["1", "2", "3", "9"], memory.Accounts.Select(a => a.AccountId));
+        Assert.Equal("bob", memory.Accounts[1].Name);
+        Assert.Equal("bob@x", memory.Accounts[1].Attributes["CUSTOMPROPERTY1"]);
+        Assert.Equal(memory.Accounts.Select(a => (a.AccountId, a.Name, a.Status, a.Hash)), stored.Accounts.Select(a => (a.AccountId, a.Name, a.Status, a.Hash)));
+        Assert.Equal(memory.LinkSet, stored.LinkSet);
+        Assert.Equal(expected.Warnings, actual.Warnings);
+    }
+
     /// <summary>
     /// A reference implementation of <see cref="IDeferredLinkSink"/> in memory, written from the interface's contract
     /// (not from the engine): accounts by id or the first name, entitlements by id or the first value, first copy kept.
     /// </summary>
-    private sealed class DeferredCollectingSink : IImportSink, IDeferredLinkSink
+    private sealed class DeferredCollectingSink : IImportSink, IDeferredLinkSink, IAccountRecordStore
     {
+        private readonly List<(string Id, string Json)> buffer = [];
+
+        public bool BufferUsed { get; private set; }
+
+        public IAccountRecordBuffer OpenAccountBuffer()
+        {
+            BufferUsed = true;
+            return new Buffer(buffer);
+        }
+
+        /// <summary>Keeps serialized copies, as a store outside memory would: nothing is shared with the engine's maps.</summary>
+        private sealed class Buffer(List<(string Id, string Json)> rows) : IAccountRecordBuffer
+        {
+            public Dictionary<string, string?>? Find(string accountId) => rows.FindIndex(r => r.Id == accountId) is var i and >= 0 ? Read(rows[i].Json) : null;
+
+            public void Store(string accountId, IReadOnlyDictionary<string, string?> columns)
+            {
+                var json = System.Text.Json.JsonSerializer.Serialize(columns);
+                var i = rows.FindIndex(r => r.Id == accountId);
+                if (i >= 0) rows[i] = (accountId, json);
+                else rows.Add((accountId, json));
+            }
+
+            public IEnumerable<(string AccountId, Dictionary<string, string?> Columns)> ReadAll() => rows.Select(r => (r.Id, Read(r.Json)));
+
+            public void Dispose()
+            {
+            }
+
+            private static Dictionary<string, string?> Read(string json) =>
+                new(System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string?>>(json)!, StringComparer.OrdinalIgnoreCase);
+        }
+
         private readonly List<(string Account, bool ByName, string Type, string Ent, bool ByValue)> raw = [];
         private readonly List<ImportedLink> links = [];
 

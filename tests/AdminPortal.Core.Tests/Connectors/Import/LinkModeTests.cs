@@ -21,6 +21,8 @@ public class LinkModeTests
         {
             "/users" => Fx.Json(ctx, """{"users":[{"id":"1","login":"ann","roles":["Admins"],"grp":{"id":"g2"}},{"id":"2","login":"bob","roles":[]},{"id":"3","login":"cy","roles":["Viewers","Nope"]}]}"""),
             // a repeated account (the later copy is ignored, its memberships still count), and two accounts named "cy"
+            // a second account call (service accounts): "2" again, with a null login (kept from the first call) and a new column
+            "/svc" => Fx.Json(ctx, """{"users":[{"id":"2","login":null,"roles":["Viewers"],"mail":"bob@x"},{"id":"9","login":"svc9","roles":["Admins"]}]}"""),
             "/dupusers" => Fx.Json(ctx, """{"users":[{"id":"1","login":"ann","roles":["Admins"]},{"id":"3","login":"cy","roles":["Viewers"]},{"id":"1","login":"ann2","roles":["Viewers","Admins"]},{"id":"4","login":"cy","roles":["Admins"]}]}"""),
             "/groups" => Fx.Json(ctx, """{"groups":[{"id":"g1","name":"Admins","members":[{"value":"1"},{"value":"2"}]},{"id":"g2","name":"Viewers","members":["cy"]}]}"""),
             "/groups/g1/members" => Fx.Json(ctx, """{"members":[{"user":{"id":"1"}},{"user":{"id":"3"}}]}"""),
