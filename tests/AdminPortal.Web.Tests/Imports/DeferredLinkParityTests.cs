@@ -16,10 +16,8 @@ public class DeferredLinkParityTests(PortalFactory factory) : IClassFixture<Port
 {
     private readonly ImportHarness harness = new(factory);
 
-    public static TheoryData<SimulatedSystem> Systems => new() { SimulatedSystem.Confluent, SimulatedSystem.SapBtp, SimulatedSystem.InContact, SimulatedSystem.SignalSciences, SimulatedSystem.Bynder };
-
     [Theory]
-    [MemberData(nameof(Systems))]
+    [MemberData(nameof(ImportEndToEndTests.Systems), MemberType = typeof(ImportEndToEndTests))]
     public async Task Package_import_through_the_staging_file_links_exactly_what_the_in_memory_resolution_links(SimulatedSystem system)
     {
         await using var sim = await SimulatorHost.StartAsync(system, new SimulatorOptions
