@@ -57,7 +57,8 @@ public sealed class SqliteBulkImport
     /// <summary>Drops the temp tables and detaches the staging file; outside the transaction, on the same connection.</summary>
     public static void Detach(DbConnection connection)
     {
-        Exec(connection, null, "DROP TABLE IF EXISTS temp.imp_emap; DROP TABLE IF EXISTS temp.imp_vmap; DROP TABLE IF EXISTS temp.imp_rm; DROP TABLE IF EXISTS temp.imp_lrm; PRAGMA cache_size=-2000;");
+        Exec(connection, null, "DROP TABLE IF EXISTS temp.imp_emap; DROP TABLE IF EXISTS temp.imp_vmap; DROP TABLE IF EXISTS temp.imp_evmap; DROP TABLE IF EXISTS temp.imp_amap; " +
+                               "DROP TABLE IF EXISTS temp.imp_rm; DROP TABLE IF EXISTS temp.imp_lrm; PRAGMA cache_size=-2000;");
         try
         {
             Exec(connection, null, $"DETACH DATABASE {SqliteImportStaging.Schema};");
@@ -74,26 +75,24 @@ public sealed class SqliteBulkImport
     /// <summary>
     /// Compares the staged accounts and links with the endpoint's: what would be added, changed, and removed. The
     /// accounts and links a removal would touch are kept in temp tables for <see cref="ApplyAccounts"/> and
-    /// <see cref="ApplyLinks"/>, so the apply removes exactly what the guard counted.
+    /// <see cref="ApplyLinks"/>, so the apply removes exactly what the guard counted. Each staged account is matched
+    /// with its Accounts row once (<c>imp_amap</c>: staged seq → Accounts.Id); every later step joins by integers.
     /// </summary>
     public BulkAccountPlan Plan(bool deleteLinksOfPresentAccounts, bool deleteLinksOfRemovedAccounts)
     {
         Exec("CREATE TEMP TABLE IF NOT EXISTS imp_emap(type TEXT NOT NULL, eid TEXT NOT NULL, vid INTEGER NOT NULL, PRIMARY KEY(type, eid)) WITHOUT ROWID;" +
-             "CREATE TEMP TABLE IF NOT EXISTS imp_vmap(vid INTEGER PRIMARY KEY, type TEXT NOT NULL, eid TEXT NOT NULL);" +
+             "CREATE TEMP TABLE IF NOT EXISTS imp_vmap(vid INTEGER PRIMARY KEY, type TEXT NOT NULL, eid TEXT NOT NULL, eseq INTEGER);" +
+             "CREATE TEMP TABLE IF NOT EXISTS imp_evmap(eseq INTEGER PRIMARY KEY, vid INTEGER NOT NULL);" +
+             "CREATE TEMP TABLE IF NOT EXISTS imp_amap(seq INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE, added INTEGER NOT NULL);" +
              "CREATE TEMP TABLE IF NOT EXISTS imp_rm(id INTEGER PRIMARY KEY, account_id TEXT NOT NULL);" +
              "CREATE TEMP TABLE IF NOT EXISTS imp_lrm(aid INTEGER NOT NULL, vid INTEGER NOT NULL, PRIMARY KEY(aid, vid)) WITHOUT ROWID;" +
-             "DELETE FROM imp_rm; DELETE FROM imp_lrm;");
+             "DELETE FROM imp_rm; DELETE FROM imp_lrm; DELETE FROM imp_amap;");
         RebuildEntitlementMap();
 
-        int toAdd = 0, toUpdate = 0, staged = 0;
-        using (var r = Reader("SELECT count(*), ifnull(sum(a.Id IS NULL), 0), ifnull(sum(a.Id IS NOT NULL AND ifnull(a.ContentHash, '') <> x.hash), 0) " +
-                              "FROM stg.acc x LEFT JOIN Accounts a ON a.EndpointId = $e AND a.AccountId = x.account_id"))
-        {
-            r.Read();
-            staged = r.GetInt32(0);
-            toAdd = r.GetInt32(1);
-            toUpdate = r.GetInt32(2);
-        }
+        int staged = (int)Scalar("SELECT count(*) FROM stg.acc");
+        int matched = Exec("INSERT INTO imp_amap(seq, id, added) SELECT x.seq, a.Id, 0 FROM stg.acc x JOIN Accounts a ON a.EndpointId = $e AND a.AccountId = x.account_id");
+        int toAdd = staged - matched;
+        int toUpdate = (int)Scalar("SELECT count(*) FROM imp_amap m JOIN Accounts a ON a.Id = m.id JOIN stg.acc x ON x.seq = m.seq WHERE ifnull(a.ContentHash, '') <> x.hash");
 
         int existing, activeExisting;
         using (var r = Reader($"SELECT count(*), ifnull(sum(Status IN ({ActiveStatuses})), 0) FROM Accounts WHERE EndpointId = $e"))
@@ -104,7 +103,7 @@ public sealed class SqliteBulkImport
         }
 
         var missing = Exec($"INSERT INTO imp_rm(id, account_id) SELECT a.Id, a.AccountId FROM Accounts a WHERE a.EndpointId = $e AND a.Status IN ({ActiveStatuses}) " +
-                           "AND NOT EXISTS (SELECT 1 FROM stg.acc x WHERE x.account_id = a.AccountId)");
+                           "AND NOT EXISTS (SELECT 1 FROM imp_amap m WHERE m.id = a.Id)");
 
         // One pass over the endpoint's existing links: kept ones (still read) are counted, vanished ones are removal
         // candidates under the same switches as ReconciliationPlanner (present account → deleteLinksOfPresent; account
@@ -112,10 +111,11 @@ public sealed class SqliteBulkImport
         long kept = 0, removals = 0;
         using (var insert = Command("INSERT INTO imp_lrm(aid, vid) VALUES($a, $v)", "$a", "$v"))
         using (var r = Reader("SELECT a.Id, l.EntitlementValueId, " +
-                              "EXISTS (SELECT 1 FROM stg.lnk k WHERE k.account_id = a.AccountId AND k.type = m.type AND k.eid = m.eid), " +
-                              "EXISTS (SELECT 1 FROM stg.acc x WHERE x.account_id = a.AccountId), " +
+                              "EXISTS (SELECT 1 FROM stg.lnk k WHERE k.aseq = s.seq AND k.eseq = m.eseq), " +
+                              "s.seq IS NOT NULL, " +
                               "EXISTS (SELECT 1 FROM imp_rm rm WHERE rm.id = a.Id) " +
-                              "FROM Accounts a JOIN AccountEntitlements l ON l.AccountId = a.Id JOIN imp_vmap m ON m.vid = l.EntitlementValueId WHERE a.EndpointId = $e"))
+                              "FROM Accounts a JOIN AccountEntitlements l ON l.AccountId = a.Id JOIN imp_vmap m ON m.vid = l.EntitlementValueId " +
+                              "LEFT JOIN imp_amap s ON s.id = a.Id WHERE a.EndpointId = $e"))
         {
             while (r.Read())
             {
@@ -135,30 +135,35 @@ public sealed class SqliteBulkImport
         }
 
         long stagedLinks = Scalar("SELECT count(*) FROM stg.lnk");
-        var added = Pairs("SELECT x.account_id, x.name FROM stg.acc x WHERE NOT EXISTS (SELECT 1 FROM Accounts a WHERE a.EndpointId = $e AND a.AccountId = x.account_id) ORDER BY x.seq LIMIT 50");
+        var added = Pairs("SELECT x.account_id, x.name FROM stg.acc x WHERE NOT EXISTS (SELECT 1 FROM imp_amap m WHERE m.seq = x.seq) ORDER BY x.seq LIMIT 50");
         return new BulkAccountPlan(toAdd, toUpdate, staged - toAdd - toUpdate, existing, activeExisting, missing,
             (int)(stagedLinks - kept), (int)removals,
             added.Select(a => a.Item1).ToList(),
-            Strings("SELECT x.account_id FROM stg.acc x JOIN Accounts a ON a.EndpointId = $e AND a.AccountId = x.account_id WHERE ifnull(a.ContentHash, '') <> x.hash ORDER BY x.seq LIMIT 50"),
+            Strings("SELECT x.account_id FROM imp_amap m JOIN stg.acc x ON x.seq = m.seq JOIN Accounts a ON a.Id = m.id WHERE ifnull(a.ContentHash, '') <> x.hash ORDER BY m.seq LIMIT 50"),
             Strings("SELECT account_id FROM imp_rm ORDER BY id LIMIT 50"))
         {
             SampleAddedNames = added,
         };
     }
 
-    /// <summary>(Type name, entitlement id) → EntitlementValues.Id of the endpoint; rebuilt after EF added values.</summary>
+    /// <summary>
+    /// (Type name, entitlement id) → EntitlementValues.Id of the endpoint, and staged entitlement (stg.ent.seq) ↔
+    /// EntitlementValues.Id both ways; rebuilt after EF added values.
+    /// </summary>
     public void RebuildEntitlementMap()
     {
-        Exec("DELETE FROM imp_emap; DELETE FROM imp_vmap;" +
+        Exec("DELETE FROM imp_emap; DELETE FROM imp_vmap; DELETE FROM imp_evmap;" +
              "INSERT OR IGNORE INTO imp_emap(type, eid, vid) SELECT t.Name, v.EntitlementId, v.Id FROM EntitlementValues v JOIN EntitlementTypes t ON t.Id = v.EntitlementTypeId WHERE v.EndpointId = $e;" +
-             "INSERT OR IGNORE INTO imp_vmap(vid, type, eid) SELECT vid, type, eid FROM imp_emap;");
+             "INSERT OR IGNORE INTO imp_vmap(vid, type, eid, eseq) SELECT m.vid, m.type, m.eid, (SELECT min(e.seq) FROM stg.ent e WHERE e.type = m.type AND e.eid = m.eid) FROM imp_emap m;" +
+             "INSERT OR IGNORE INTO imp_evmap(eseq, vid) SELECT eseq, vid FROM imp_vmap WHERE eseq IS NOT NULL;");
     }
 
     public sealed record AccountWrites(long Touched, long Changed, long Inserted, long Removed);
 
     /// <summary>
     /// Writes the staged accounts: unchanged ones (same hash and status) only get LastSeenRunId, changed ones get every
-    /// mapped column, new ones are inserted in read order; then the missing ones found by <see cref="Plan"/> get
+    /// mapped column, new ones are inserted in read order with Ids given here (after the table's highest Id ever, as
+    /// AUTOINCREMENT would), so that their links need no lookup; then the missing ones found by <see cref="Plan"/> get
     /// <paramref name="removedStatus"/> when the guard allowed removals (null = none).
     /// </summary>
     public AccountWrites ApplyAccounts(long runId, DateTime now, int? removedStatus)
@@ -167,15 +172,18 @@ public sealed class SqliteBulkImport
         var set = "Name = x.name, DisplayName = x.display_name, Description = x.description, AccountType = x.account_type, " +
                   string.Join(", ", custom.Select(i => $"CustomProperty{i} = x.cp{i}")) +
                   ", ExtraPropertiesJson = x.extra, ContentHash = x.hash, Status = x.status, LastSeenRunId = $run, UpdatedUtc = $now";
-        var touched = Exec("UPDATE Accounts SET LastSeenRunId = $run FROM stg.acc x " +
-                           "WHERE Accounts.EndpointId = $e AND Accounts.AccountId = x.account_id AND Accounts.ContentHash IS x.hash AND Accounts.Status = x.status", runId, now);
-        var changed = Exec($"UPDATE Accounts SET {set} FROM stg.acc x " +
-                           "WHERE Accounts.EndpointId = $e AND Accounts.AccountId = x.account_id AND (Accounts.ContentHash IS NOT x.hash OR Accounts.Status <> x.status)", runId, now);
-        var inserted = Exec("INSERT INTO Accounts(EndpointId, AccountId, Name, DisplayName, Description, AccountType, " +
+        var touched = Exec("UPDATE Accounts SET LastSeenRunId = $run FROM imp_amap m JOIN stg.acc x ON x.seq = m.seq " +
+                           "WHERE Accounts.Id = m.id AND Accounts.ContentHash IS x.hash AND Accounts.Status = x.status", runId, now);
+        var changed = Exec($"UPDATE Accounts SET {set} FROM imp_amap m JOIN stg.acc x ON x.seq = m.seq " +
+                           "WHERE Accounts.Id = m.id AND (Accounts.ContentHash IS NOT x.hash OR Accounts.Status <> x.status)", runId, now);
+        var lastId = Scalar("SELECT max(ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'Accounts'), 0), ifnull((SELECT max(Id) FROM Accounts), 0))");
+        Exec($"INSERT INTO imp_amap(seq, id, added) SELECT x.seq, {lastId.ToString(CultureInfo.InvariantCulture)} + row_number() OVER (ORDER BY x.seq), 1 FROM stg.acc x " +
+             "WHERE NOT EXISTS (SELECT 1 FROM imp_amap m WHERE m.seq = x.seq) ORDER BY x.seq");
+        var inserted = Exec("INSERT INTO Accounts(Id, EndpointId, AccountId, Name, DisplayName, Description, AccountType, " +
                             string.Join(", ", custom.Select(i => $"CustomProperty{i}")) + ", ExtraPropertiesJson, ContentHash, Status, LastSeenRunId, CreatedUtc, UpdatedUtc) " +
-                            "SELECT $e, x.account_id, x.name, x.display_name, x.description, x.account_type, " + string.Join(", ", custom.Select(i => $"x.cp{i}")) +
-                            ", x.extra, x.hash, x.status, $run, $now, $now FROM stg.acc x " +
-                            "WHERE NOT EXISTS (SELECT 1 FROM Accounts a WHERE a.EndpointId = $e AND a.AccountId = x.account_id) ORDER BY x.seq", runId, now);
+                            "SELECT m.id, $e, x.account_id, x.name, x.display_name, x.description, x.account_type, " + string.Join(", ", custom.Select(i => $"x.cp{i}")) +
+                            ", x.extra, x.hash, x.status, $run, $now, $now FROM imp_amap m JOIN stg.acc x ON x.seq = m.seq " +
+                            "WHERE m.added = 1 ORDER BY m.id", runId, now);
         long removed = 0;
         if (removedStatus is { } status)
         {
@@ -224,13 +232,15 @@ public sealed class SqliteBulkImport
 
     public sealed record LinkWrites(long Added, long Removed);
 
-    /// <summary>Inserts the staged links the endpoint lacks (in read order) and, when allowed, deletes the ones Plan marked.</summary>
+    /// <summary>
+    /// Inserts the staged links the endpoint lacks (in account order, by integer keys: staged seq → Accounts.Id and staged
+    /// entitlement → EntitlementValues.Id) and, when allowed, deletes the ones Plan marked.
+    /// </summary>
     public LinkWrites ApplyLinks(DateTime now, bool removeLinks)
     {
         var added = Exec("INSERT INTO AccountEntitlements(AccountId, EntitlementValueId, Status, CreatedUtc) " +
-                         $"SELECT a.Id, m.vid, {LinkActive}, $now FROM stg.lnk AS k NOT INDEXED " +
-                         "JOIN Accounts a ON a.EndpointId = $e AND a.AccountId = k.account_id JOIN imp_emap m ON m.type = k.type AND m.eid = k.eid " +
-                         "WHERE NOT EXISTS (SELECT 1 FROM AccountEntitlements l WHERE l.AccountId = a.Id AND l.EntitlementValueId = m.vid)", 0, now);
+                         $"SELECT m.id, v.vid, {LinkActive}, $now FROM stg.lnk k CROSS JOIN imp_amap m ON m.seq = k.aseq CROSS JOIN imp_evmap v ON v.eseq = k.eseq " +
+                         "WHERE NOT EXISTS (SELECT 1 FROM AccountEntitlements l WHERE l.AccountId = m.id AND l.EntitlementValueId = v.vid)", 0, now);
         long removed = 0;
         if (removeLinks)
         {

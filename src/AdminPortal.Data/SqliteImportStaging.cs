@@ -21,20 +21,38 @@ public sealed class StagedAccount
     public required int Status { get; init; }
 }
 
+/// <summary>What <see cref="SqliteImportStaging.ResolveLinks"/> found (see IDeferredLinkSink in Core for the rules).</summary>
+public sealed record StagedLinkResolution(long Linked, long Unresolved, long DroppedDuplicateAccounts, IReadOnlyList<string> DuplicateAccountIds, TimeSpan Duration);
+
 /// <summary>
-/// The staging area of one import run: a throw-away SQLite file beside the database that receives every account and
-/// link as the connector reads them, so memory stays flat however large the target is. Nothing here touches the
-/// portal's database: the run is applied from this file (ATTACHed, see <see cref="SqliteBulkImport"/>) only once the
-/// read is proven complete, and the file is deleted when the run ends either way.
+/// The staging area of one import run: a throw-away SQLite file beside the database that receives every account,
+/// entitlement and membership as the connector reads them, so memory stays flat however large the target is. Nothing
+/// here touches the portal's database: the run is applied from this file (ATTACHed, see <see cref="SqliteBulkImport"/>)
+/// only once the read is proven complete, and the file is deleted when the run ends either way.
+/// <para>
+/// Tables: <c>acc</c> (one row per account read, <c>seq</c> = read order), <c>ent</c> (entitlements, <c>seq</c> = emit
+/// order), <c>lnk_raw</c> (memberships with their raw keys: the account's <c>seq</c> when the membership came from the
+/// account just staged, else its id or name; the entitlement key as a number of <c>ekey</c>), and, after
+/// <see cref="ResolveLinks"/>, <c>lnk(aseq, eseq)</c>: the resolved, distinct links keyed by integers.
+/// </para>
 /// </summary>
 public sealed class SqliteImportStaging : IDisposable
 {
     public const string Schema = "stg";
+    private const int MaxDuplicateIds = 200;
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
     private readonly SqliteCommand insertAccount;
+    private readonly SqliteCommand insertEntitlement;
     private readonly SqliteCommand insertLink;
     private readonly int customCount;
+    // Entitlement keys seen in memberships (a few per entitlement, not per membership): (type, key, by value) → ekey.kid.
+    private readonly Dictionary<(string Type, string Key, bool ByValue), long> entitlementKeys = [];
+    private string? lastAccountId;
+    private SqliteCommand? bufferFind;
+    private SqliteCommand? bufferStore;
+    private bool linksByName;
+    private StagedLinkResolution? resolution;
     private bool completed;
 
     private SqliteImportStaging(string file, int customCount)
@@ -44,25 +62,32 @@ public sealed class SqliteImportStaging : IDisposable
         connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
         connection.Open();
         // The file is rebuilt from the target on any failure, so durability is worth nothing here: no journal, no fsync.
-        Execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=FILE;");
+        // A bounded page cache (16 MB) for the keyed lookups of the merge buffer and the sorts of ResolveLinks.
+        Execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=FILE; PRAGMA cache_size=-16384;");
         var custom = string.Join(", ", Enumerable.Range(1, customCount).Select(i => $"cp{i}"));
         // No keys while loading: appending is several times faster than inserting into a B-tree in target order, and
         // the engine already drops duplicate accounts and links. The unique indexes are built (sorted) in Complete(),
         // which also proves that assumption: a duplicate fails the run before anything is applied (for an empty
         // endpoint the Accounts and AccountEntitlements keys do, inside the transaction that is then rolled back).
         Execute($"CREATE TABLE acc(seq INTEGER PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT, description TEXT, account_type TEXT, {custom}, extra TEXT, hash TEXT NOT NULL, status INTEGER NOT NULL);" +
-                "CREATE TABLE lnk(account_id TEXT NOT NULL, type TEXT NOT NULL, eid TEXT NOT NULL);");
+                "CREATE TABLE ent(seq INTEGER PRIMARY KEY, type TEXT NOT NULL, eid TEXT NOT NULL, value TEXT NOT NULL);" +
+                "CREATE TABLE lnk_raw(aseq INTEGER, akey TEXT, by_name INTEGER NOT NULL, kid INTEGER NOT NULL);");
         transaction = connection.BeginTransaction();
-        var parameters = string.Join(", ", Enumerable.Range(0, customCount + 8).Select(i => $"$p{i}"));
-        insertAccount = Prepare($"INSERT INTO acc(account_id, name, display_name, description, account_type, {custom}, extra, hash, status) VALUES({parameters})", customCount + 8);
-        insertLink = Prepare("INSERT INTO lnk(account_id, type, eid) VALUES($p0, $p1, $p2)", 3);
+        var parameters = string.Join(", ", Enumerable.Range(0, customCount + 9).Select(i => $"$p{i}"));
+        insertAccount = Prepare($"INSERT INTO acc(seq, account_id, name, display_name, description, account_type, {custom}, extra, hash, status) VALUES({parameters})", customCount + 9);
+        insertEntitlement = Prepare("INSERT INTO ent(type, eid, value) VALUES($p0, $p1, $p2)", 3);
+        insertLink = Prepare("INSERT INTO lnk_raw(aseq, akey, by_name, kid) VALUES($p0, $p1, $p2, $p3)", 4);
     }
 
     /// <summary>The staging file (ATTACHed by the apply step).</summary>
     public string File { get; }
 
     public long Accounts { get; private set; }
+
+    /// <summary>Memberships received so far; after <see cref="ResolveLinks"/>, the distinct resolved links.</summary>
     public long Links { get; private set; }
+
+    public long Entitlements { get; private set; }
 
     /// <summary>Creates the staging file beside <paramref name="mainConnection"/>'s database (or in the temp folder for an in-memory one).</summary>
     public static SqliteImportStaging Create(DbConnection mainConnection, long runId, int accountCustomPropertyCount)
@@ -78,44 +103,188 @@ public sealed class SqliteImportStaging : IDisposable
     public void AddAccount(StagedAccount a)
     {
         if (a.Custom.Length != customCount) throw new ArgumentException($"expected {customCount} custom properties, got {a.Custom.Length}", nameof(a));
+        if (resolution is not null) throw new InvalidOperationException("the links were already resolved");
         var p = insertAccount.Parameters;
-        p[0].Value = a.AccountId;
-        p[1].Value = a.Name;
-        p[2].Value = (object?)a.DisplayName ?? DBNull.Value;
-        p[3].Value = (object?)a.Description ?? DBNull.Value;
-        p[4].Value = (object?)a.AccountType ?? DBNull.Value;
-        for (var i = 0; i < customCount; i++) p[5 + i].Value = (object?)a.Custom[i] ?? DBNull.Value;
-        p[5 + customCount].Value = (object?)a.ExtraPropertiesJson ?? DBNull.Value;
-        p[6 + customCount].Value = a.Hash;
-        p[7 + customCount].Value = a.Status;
+        p[0].Value = Accounts + 1; // seq: read order, so a membership of the account just read can name it by number
+        p[1].Value = a.AccountId;
+        p[2].Value = a.Name;
+        p[3].Value = (object?)a.DisplayName ?? DBNull.Value;
+        p[4].Value = (object?)a.Description ?? DBNull.Value;
+        p[5].Value = (object?)a.AccountType ?? DBNull.Value;
+        for (var i = 0; i < customCount; i++) p[6 + i].Value = (object?)a.Custom[i] ?? DBNull.Value;
+        p[6 + customCount].Value = (object?)a.ExtraPropertiesJson ?? DBNull.Value;
+        p[7 + customCount].Value = a.Hash;
+        p[8 + customCount].Value = a.Status;
         insertAccount.ExecuteNonQuery();
         Accounts++;
+        lastAccountId = a.AccountId;
     }
 
-    public void AddLink(string accountId, string type, string entitlementId)
+    /// <summary>An entitlement as emitted (value already defaulted to the id by the engine).</summary>
+    public void AddEntitlement(string type, string entitlementId, string value)
     {
+        var p = insertEntitlement.Parameters;
+        p[0].Value = type;
+        p[1].Value = entitlementId;
+        p[2].Value = value;
+        insertEntitlement.ExecuteNonQuery();
+        Entitlements++;
+    }
+
+    /// <summary>
+    /// A membership with its keys as read. A membership keyed by the accountID of the account staged last (one read
+    /// from that account's own record) is stored with that account's number, so it needs no lookup by text later.
+    /// </summary>
+    public void AddLink(string accountKey, bool accountKeyIsName, string type, string entitlementKey, bool entitlementKeyIsValue)
+    {
+        if (resolution is not null) throw new InvalidOperationException("the links were already resolved");
+        if (!entitlementKeys.TryGetValue((type, entitlementKey, entitlementKeyIsValue), out var kid))
+        {
+            kid = entitlementKeys.Count + 1;
+            entitlementKeys[(type, entitlementKey, entitlementKeyIsValue)] = kid;
+        }
+
         var p = insertLink.Parameters;
-        p[0].Value = accountId;
-        p[1].Value = type;
-        p[2].Value = entitlementId;
+        if (!accountKeyIsName && string.Equals(accountKey, lastAccountId, StringComparison.Ordinal))
+        {
+            p[0].Value = Accounts;
+            p[1].Value = DBNull.Value;
+        }
+        else
+        {
+            p[0].Value = DBNull.Value;
+            p[1].Value = accountKey;
+        }
+
+        linksByName |= accountKeyIsName;
+        p[2].Value = accountKeyIsName ? 1 : 0;
+        p[3].Value = kid;
         insertLink.ExecuteNonQuery();
         Links++;
     }
 
     /// <summary>
-    /// Ends loading and closes the file so the apply connection can attach it. <paramref name="indexed"/>: build the
-    /// lookup indexes the plan needs to compare with existing rows; an endpoint without accounts needs none (every
-    /// join then starts from the staging side), and the portal's own unique keys still refuse a duplicate at apply time.
+    /// Ends the read: drops later copies of a repeated account (the first one read stays, as the engine does when it
+    /// checks itself), resolves every membership against the staged accounts and entitlements with joins, and keeps
+    /// the distinct links in <c>lnk(aseq, eseq)</c>. Called once; later calls return the first result.
     /// </summary>
-    public void Complete(bool indexed = true)
+    public StagedLinkResolution ResolveLinks()
+    {
+        if (resolution is not null) return resolution;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        // Accounts: one sort of the ids (the plan's lookups use it too), then the repeated ones.
+        Execute("CREATE INDEX acc_id ON acc(account_id);" +
+                "CREATE TABLE acc_dup(old INTEGER PRIMARY KEY, keep INTEGER NOT NULL);" +
+                "INSERT INTO acc_dup(old, keep) SELECT a.seq, k.keep FROM (SELECT account_id, min(seq) AS keep FROM acc GROUP BY account_id HAVING count(*) > 1) k " +
+                "JOIN acc a ON a.account_id = k.account_id AND a.seq <> k.keep;", transaction);
+        var dropped = Scalar("SELECT count(*) FROM acc_dup");
+        var duplicateIds = new List<string>();
+        if (dropped > 0)
+        {
+            using (var cmd = Command($"SELECT a.account_id FROM acc_dup d JOIN acc a ON a.seq = d.old ORDER BY d.old LIMIT {MaxDuplicateIds}"))
+            using (var r = cmd.ExecuteReader())
+            {
+                while (r.Read()) duplicateIds.Add(r.GetString(0));
+            }
+
+            Execute("UPDATE lnk_raw SET aseq = (SELECT keep FROM acc_dup WHERE old = lnk_raw.aseq) WHERE aseq IN (SELECT old FROM acc_dup);" +
+                    "DELETE FROM acc WHERE seq IN (SELECT old FROM acc_dup);", transaction);
+            Accounts -= dropped;
+        }
+
+        // Entitlement keys: a handful per entitlement, resolved against the staged entitlements (first emitted wins).
+        Execute("CREATE TABLE ekey(kid INTEGER PRIMARY KEY, type TEXT NOT NULL, key TEXT NOT NULL, by_value INTEGER NOT NULL, eseq INTEGER);" +
+                "CREATE INDEX ent_id ON ent(type, eid, seq); CREATE INDEX ent_value ON ent(type, value, seq);", transaction);
+        using (var insert = Command("INSERT INTO ekey(kid, type, key, by_value) VALUES($p0, $p1, $p2, $p3)"))
+        {
+            for (var i = 0; i < 4; i++) insert.Parameters.Add(new SqliteParameter($"$p{i}", null));
+            foreach (var ((type, key, byValue), kid) in entitlementKeys)
+            {
+                insert.Parameters[0].Value = kid;
+                insert.Parameters[1].Value = type;
+                insert.Parameters[2].Value = key;
+                insert.Parameters[3].Value = byValue ? 1 : 0;
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        Execute("UPDATE ekey SET eseq = CASE by_value WHEN 0 THEN (SELECT min(e.seq) FROM ent e WHERE e.type = ekey.type AND e.eid = ekey.key) " +
+                "ELSE (SELECT min(e.seq) FROM ent e WHERE e.type = ekey.type AND e.value = ekey.key) END;", transaction);
+
+        // Accounts named by text (memberships listed on entitlements, link calls): by accountID, or the first account read with that name.
+        if (linksByName) Execute("CREATE INDEX acc_name ON acc(name, seq);", transaction);
+        Execute("UPDATE lnk_raw SET aseq = CASE by_name WHEN 0 THEN (SELECT a.seq FROM acc a WHERE a.account_id = lnk_raw.akey) " +
+                "ELSE (SELECT min(a.seq) FROM acc a WHERE a.name = lnk_raw.akey) END WHERE aseq IS NULL;", transaction);
+
+        var resolved = Scalar("SELECT count(*) FROM lnk_raw r CROSS JOIN ekey k ON k.kid = r.kid WHERE r.aseq IS NOT NULL AND k.eseq IS NOT NULL");
+        var unresolved = Links - resolved;
+        Execute("CREATE TABLE lnk(aseq INTEGER NOT NULL, eseq INTEGER NOT NULL, PRIMARY KEY(aseq, eseq)) WITHOUT ROWID;", transaction);
+        using (var cmd = Command("INSERT OR IGNORE INTO lnk(aseq, eseq) SELECT r.aseq, k.eseq FROM lnk_raw r CROSS JOIN ekey k ON k.kid = r.kid WHERE r.aseq IS NOT NULL AND k.eseq IS NOT NULL"))
+        {
+            Links = cmd.ExecuteNonQuery();
+        }
+
+        entitlementKeys.Clear();
+        resolution = new StagedLinkResolution(Links, unresolved, dropped, duplicateIds, sw.Elapsed);
+        return resolution;
+    }
+
+    /// <summary>
+    /// A keyed scratch table in the staging file (<c>buf</c>: id → text, in first-stored order), for records the connector
+    /// must merge before they are final (several account calls). Created on first use.
+    /// </summary>
+    public string? BufferFind(string id)
+    {
+        EnsureBuffer();
+        bufferFind!.Parameters[0].Value = id;
+        return bufferFind.ExecuteScalar() as string;
+    }
+
+    /// <inheritdoc cref="BufferFind"/>
+    public void BufferStore(string id, string value)
+    {
+        EnsureBuffer();
+        bufferStore!.Parameters[0].Value = id;
+        bufferStore.Parameters[1].Value = value;
+        bufferStore.ExecuteNonQuery();
+    }
+
+    /// <inheritdoc cref="BufferFind"/>
+    public IEnumerable<(string Id, string Value)> BufferReadAll()
+    {
+        EnsureBuffer();
+        using var cmd = Command("SELECT id, value FROM buf ORDER BY seq");
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) yield return (r.GetString(0), r.GetString(1));
+    }
+
+    private void EnsureBuffer()
+    {
+        if (bufferFind is not null) return;
+        Execute("CREATE TABLE IF NOT EXISTS buf(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, value TEXT NOT NULL);", transaction);
+        bufferFind = Prepare("SELECT value FROM buf WHERE id = $p0", 1);
+        bufferStore = Prepare("INSERT INTO buf(id, value) VALUES($p0, $p1) ON CONFLICT(id) DO UPDATE SET value = excluded.value", 2);
+    }
+
+    /// <summary>What <see cref="ResolveLinks"/> found, once it ran.</summary>
+    public StagedLinkResolution? Resolution => resolution;
+
+    /// <summary>
+    /// Ends loading (resolving the links first if that has not happened) and closes the file so the apply connection can
+    /// attach it. The lookups the plan needs (<c>acc(account_id)</c>, <c>lnk</c>'s key) exist by then.
+    /// </summary>
+    public void Complete()
     {
         if (completed) return;
-        if (indexed) Execute("CREATE UNIQUE INDEX acc_id ON acc(account_id); CREATE UNIQUE INDEX lnk_key ON lnk(account_id, type, eid);", transaction);
+        ResolveLinks();
         transaction.Commit();
         // Back to shared locking so that the apply connection can attach and read the file.
         Execute("PRAGMA locking_mode=NORMAL; SELECT count(*) FROM acc;");
         insertAccount.Dispose();
+        insertEntitlement.Dispose();
         insertLink.Dispose();
+        bufferFind?.Dispose();
+        bufferStore?.Dispose();
         connection.Close();
         completed = true;
     }
@@ -123,7 +292,10 @@ public sealed class SqliteImportStaging : IDisposable
     public void Dispose()
     {
         insertAccount.Dispose();
+        insertEntitlement.Dispose();
         insertLink.Dispose();
+        bufferFind?.Dispose();
+        bufferStore?.Dispose();
         transaction.Dispose();
         connection.Dispose();
         foreach (var f in new[] { File, File + "-journal", File + "-wal", File + "-shm" })
@@ -140,6 +312,21 @@ public sealed class SqliteImportStaging : IDisposable
         for (var i = 0; i < parameters; i++) cmd.Parameters.Add(new SqliteParameter($"$p{i}", null));
         cmd.Prepare();
         return cmd;
+    }
+
+    private SqliteCommand Command(string sql)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = transaction;
+        cmd.CommandText = sql;
+        cmd.CommandTimeout = 0;
+        return cmd;
+    }
+
+    private long Scalar(string sql)
+    {
+        using var cmd = Command(sql);
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private void Execute(string sql, SqliteTransaction? tx = null)

@@ -64,6 +64,14 @@ public sealed class ImportEngine
         private AuthSessionPool? _sessions;
         private readonly List<string> _warnings = new();
 
+        // With a sink that resolves links itself (IDeferredLinkSink) nothing below that grows with the accounts or the
+        // memberships is kept: memberships stream to the sink with their raw keys.
+        private readonly IDeferredLinkSink? _deferred;
+        // The account ids (and names) are kept when the engine resolves links itself, or when an httpAcctToEnt call needs
+        // the list of accounts to call for; they also drop repeated accounts while streaming (otherwise the sink does).
+        private readonly bool _trackAccounts;
+        // memberships of the account record being mapped, sent once the account itself has been emitted
+        private readonly List<(string Type, string Ent, string EntKeyField)> _recordLinks = new();
         // key indexes kept for link resolution (strings only)
         private readonly HashSet<string> _accountIds = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _accountNameToId = new(StringComparer.Ordinal);
@@ -76,7 +84,7 @@ public sealed class ImportEngine
         private readonly List<(string Acct, string AcctKeyField, string Type, string Ent, string EntKeyField)> _pendingLinks = new();
         private readonly HashSet<(string, string, string)> _emittedLinks = new();
         private readonly Dictionary<string, long> _entCounts = new(StringComparer.Ordinal);
-        private int _unresolvedLinks;
+        private long _unresolvedLinks;
 
         public Run(ConnectorEngineOptions o, ConnectorConnection c, IImportSink sink)
         {
@@ -87,10 +95,18 @@ public sealed class ImportEngine
             _exec = new CallExecutor(o, _redactor);
             _reader = new PagedReader(o, _redactor);
             _mapper = new RecordMapper(o.ExpressionLimits, Warn);
-            static bool IsName(string? keyField) => string.Equals(keyField, "name", StringComparison.OrdinalIgnoreCase);
-            _needNames = (c.Import?.Entitlements?.Types.Any(t => IsName(t.Members?.KeyField)) ?? false)
-                         || (c.Import?.AcctEnt?.Calls.Any(x => IsName(x.Call.AcctKeyField)) ?? false);
+            _deferred = sink as IDeferredLinkSink;
+            var ae = c.Import?.AcctEnt;
+            _trackAccounts = _deferred is null
+                             || (ae?.Calls.Any(x => string.Equals((x.Call.ProcessingType ?? ae.ProcessingType ?? "").Trim(), "httpAcctToEnt", StringComparison.OrdinalIgnoreCase)) ?? false);
+            _needNames = _trackAccounts
+                         && ((c.Import?.Entitlements?.Types.Any(t => IsName(t.Members?.KeyField)) ?? false)
+                             || (ae?.Calls.Any(x => IsName(x.Call.AcctKeyField)) ?? false));
         }
+
+        private static bool IsName(string? keyField) => string.Equals(keyField, "name", StringComparison.OrdinalIgnoreCase);
+
+        private static bool IsValue(string? keyField) => string.Equals(keyField, "entitlement_value", StringComparison.OrdinalIgnoreCase);
 
         /// <summary>
         /// The record properties a call's mapping reads (see <see cref="ResponseProjection"/>), or null — load everything —
@@ -167,6 +183,14 @@ public sealed class ImportEngine
                 foreach (var t in ents.Types) await EntitlementTypeAsync(ents, t, ct).ConfigureAwait(false);
             }
             await LinksAsync(cfg, ct).ConfigureAwait(false);
+            if (_deferred is not null)
+            {
+                var resolved = await _deferred.ResolveDeferredLinksAsync(ct).ConfigureAwait(false);
+                LinkCount = resolved.Linked;
+                _unresolvedLinks = resolved.Unresolved;
+                AccountCount -= resolved.DroppedDuplicateAccounts;
+                foreach (var id in resolved.DuplicateAccountIds) Warn($"account '{id}' returned twice; later copy ignored");
+            }
         }
 
         // ------------------------------------------------------------------ accounts
@@ -177,6 +201,8 @@ public sealed class ImportEngine
             bool stream = independent.Count <= 1 && dependent.Count == 0;
             var buffer = new Dictionary<string, Dictionary<string, string?>>(StringComparer.Ordinal);
             var order = new List<string>();
+            // Several independent calls merge into one record per account: the sink may keep those records instead of memory.
+            using var stored = !stream && dependent.Count == 0 && _sink is IAccountRecordStore store ? store.OpenAccountBuffer() : null;
             foreach (var call in independent)
             {
                 var session = Session(call.Connection, call.Location);
@@ -193,23 +219,37 @@ public sealed class ImportEngine
                             Warn($"accountParams.{call.Name} page {page.Number}: record without accountID dropped");
                             continue;
                         }
-                        CollectAcctEntMappings(acc, rec, id, cols);
+                        CollectAcctEntMappings(acc, rec, cols);
                         n++;
                         if (stream)
                         {
-                            if (!_accountIds.Add(id)) { Warn($"account '{id}' returned twice; later copy ignored"); continue; }
-                            await EmitAccountAsync(id, cols, call, ct).ConfigureAwait(false);
+                            if (_trackAccounts && !_accountIds.Add(id)) Warn($"account '{id}' returned twice; later copy ignored");
+                            else await EmitAccountAsync(id, cols, call, ct).ConfigureAwait(false);
                         }
-                        else if (buffer.TryGetValue(id, out var existing))
+                        else if (stored is not null)
                         {
-                            foreach (var kv in cols) if (kv.Value is not null || !existing.ContainsKey(kv.Key)) existing[kv.Key] = kv.Value;
+                            if (stored.Find(id) is { } existing) stored.Store(id, Merge(existing, cols));
+                            else stored.Store(id, cols);
                         }
+                        else if (buffer.TryGetValue(id, out var existing)) Merge(existing, cols);
                         else { buffer[id] = cols; order.Add(id); }
+                        // the memberships of a later copy of a streamed account still count (as they always did)
+                        await FlushRecordLinksAsync(id, ct).ConfigureAwait(false);
                     }
                     await _sink.OnProgressAsync(new ImportProgress("accounts", call.Name, page.Number, n, _redactor.RedactText(page.Url)), ct).ConfigureAwait(false);
                 }
             }
             if (stream) return;
+            var first = independent.FirstOrDefault();
+            if (stored is not null)
+            {
+                foreach (var (id, cols) in stored.ReadAll())
+                {
+                    if (_trackAccounts) _accountIds.Add(id);
+                    await EmitAccountAsync(id, cols, first, ct).ConfigureAwait(false);
+                }
+                return;
+            }
             foreach (var call in dependent)
             {
                 var session = Session(call.Connection, call.Location);
@@ -227,29 +267,48 @@ public sealed class ImportEngine
                         {
                             foreach (var kv in _mapper.Map(rec, call.Columns, $"accountParams.{call.Name}", b))
                                 if (!string.Equals(kv.Key, "accountID", StringComparison.OrdinalIgnoreCase)) cols[kv.Key] = kv.Value;
-                            CollectAcctEntMappings(acc, rec, id, cols);
+                            CollectAcctEntMappings(acc, rec, cols);
+                            await FlushRecordLinksAsync(id, ct).ConfigureAwait(false);
                         }
                     }
                     done++;
                     if (done % 100 == 0) await _sink.OnProgressAsync(new ImportProgress("accounts", call.Name, 0, done, null), ct).ConfigureAwait(false);
                 }
             }
-            var first = independent.FirstOrDefault();
             foreach (var id in order)
             {
-                _accountIds.Add(id);
+                if (_trackAccounts) _accountIds.Add(id);
                 await EmitAccountAsync(id, buffer[id], first, ct).ConfigureAwait(false);
             }
         }
 
-        private void CollectAcctEntMappings(AccountParams acc, JToken rec, string accountId, Dictionary<string, string?> cols)
+        /// <summary>A later record of the same account: its non-null values win, keys it lacks are kept.</summary>
+        private static Dictionary<string, string?> Merge(Dictionary<string, string?> existing, Dictionary<string, string?> cols)
+        {
+            foreach (var kv in cols) if (kv.Value is not null || !existing.ContainsKey(kv.Key)) existing[kv.Key] = kv.Value;
+            return existing;
+        }
+
+        /// <summary>Sends (or keeps, for resolution after the entitlements) the memberships collected from one account record.</summary>
+        private async ValueTask FlushRecordLinksAsync(string accountId, CancellationToken ct)
+        {
+            if (_recordLinks.Count == 0) return;
+            foreach (var (type, ent, keyField) in _recordLinks)
+            {
+                if (_deferred is not null) await _deferred.OnUnresolvedLinkAsync(accountId, false, type, ent, IsValue(keyField), ct).ConfigureAwait(false);
+                else _pendingLinks.Add((accountId, "accountID", type, EntIdInstance(ent), keyField));
+            }
+            _recordLinks.Clear();
+        }
+
+        private void CollectAcctEntMappings(AccountParams acc, JToken rec, Dictionary<string, string?> cols)
         {
             if (acc.AcctEntMappings.Count == 0) return;
             var info = new JObject();
             foreach (var m in acc.AcctEntMappings)
             {
                 var ids = RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath).Distinct(StringComparer.Ordinal).ToList();
-                foreach (var e in ids) _pendingLinks.Add((accountId, "accountID", m.EntitlementType, EntIdInstance(e), m.KeyField));
+                foreach (var e in ids) _recordLinks.Add((m.EntitlementType, e, m.KeyField));
                 if (ids.Count > 0) info[m.EntitlementType] = new JObject { ["entIds"] = new JArray(ids), ["keyField"] = m.KeyField };
                 if (m.ImportAsEntitlement)
                 {
@@ -312,16 +371,13 @@ public sealed class ImportEngine
             {
                 var id = cols.GetValueOrDefault("entitlementID");
                 if (string.IsNullOrEmpty(id)) { Warn($"{section}.{call.Name} page {page}: record without entitlementID dropped"); return; }
-                CollectMembers(type, rec, id);
+                await CollectMembersAsync(type, rec, id, ct).ConfigureAwait(false);
                 if (stream)
                 {
                     if (!_emittedEnt.Add((type.Name, id))) { Warn($"entitlement '{type.Name}/{id}' returned twice; later copy ignored"); return; }
                     await EmitEntitlementAsync(type.Name, id, cols, known, ct).ConfigureAwait(false);
                 }
-                else if (buffer.TryGetValue(id, out var existing))
-                {
-                    foreach (var kv in cols) if (kv.Value is not null || !existing.ContainsKey(kv.Key)) existing[kv.Key] = kv.Value;
-                }
+                else if (buffer.TryGetValue(id, out var existing)) Merge(existing, cols);
                 else { buffer[id] = cols; order.Add(id); }
             }
 
@@ -366,7 +422,7 @@ public sealed class ImportEngine
                         {
                             foreach (var kv in _mapper.Map(rec, call.Columns, $"{section}.{call.Name}", b))
                                 if (!string.Equals(kv.Key, "entitlementID", StringComparison.OrdinalIgnoreCase)) cols[kv.Key] = kv.Value;
-                            CollectMembers(type, rec, id);
+                            await CollectMembersAsync(type, rec, id, ct).ConfigureAwait(false);
                         }
                     }
                 }
@@ -387,11 +443,14 @@ public sealed class ImportEngine
         private static Bindings EntBindings(string id, string? value) => new Bindings().Set("entitlementID", id).Set("id", id).Set("entitlement_value", value ?? id)
             .Set("entitlementValue", new Dictionary<string, object?> { ["entitlementID"] = id, ["entitlement_value"] = value ?? id });
 
-        private void CollectMembers(EntitlementTypeParams type, JToken rec, string entId)
+        private async ValueTask CollectMembersAsync(EntitlementTypeParams type, JToken rec, string entId, CancellationToken ct)
         {
             if (type.Members is not { } m) return;
             foreach (var acct in RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath))
-                _pendingLinks.Add((_accountIds.TryGetValue(acct, out var same) ? same : acct, m.KeyField, type.Name, entId, "entitlementID"));
+            {
+                if (_deferred is not null) await _deferred.OnUnresolvedLinkAsync(acct, IsName(m.KeyField), type.Name, entId, false, ct).ConfigureAwait(false);
+                else _pendingLinks.Add((_accountIds.TryGetValue(acct, out var same) ? same : acct, m.KeyField, type.Name, entId, "entitlementID"));
+            }
         }
 
         private async Task EmitEntitlementAsync(string type, string id, Dictionary<string, string?> cols, Dictionary<string, string?> known, CancellationToken ct)
@@ -450,7 +509,7 @@ public sealed class ImportEngine
                     case "httpaccttoent":
                     {
                         var acctKey = call.AcctKeyField ?? "accountID";
-                        var accounts = string.Equals(acctKey, "name", StringComparison.OrdinalIgnoreCase)
+                        var accounts = IsName(acctKey)
                             ? _accountNameToId.Select(kv => (Id: kv.Value, Key: kv.Key)).ToList()
                             : _accountIds.Select(x => (Id: x, Key: x)).ToList();
                         foreach (var (id, key) in accounts)
@@ -498,13 +557,18 @@ public sealed class ImportEngine
 
         private async Task EmitLinkAsync(string acct, string acctKeyField, string type, string ent, string entKeyField, CancellationToken ct)
         {
-            string? accountId = string.Equals(acctKeyField, "name", StringComparison.OrdinalIgnoreCase)
+            if (_deferred is not null)
+            {
+                await _deferred.OnUnresolvedLinkAsync(acct, IsName(acctKeyField), type, ent, IsValue(entKeyField), ct).ConfigureAwait(false);
+                return;
+            }
+            string? accountId = IsName(acctKeyField)
                 ? _accountNameToId.GetValueOrDefault(acct)
                 : _accountIds.Contains(acct) ? acct : null;
             string? entId = null;
             if (_entities.TryGetValue(type, out var known))
             {
-                if (string.Equals(entKeyField, "entitlement_value", StringComparison.OrdinalIgnoreCase))
+                if (IsValue(entKeyField))
                     entId = _entValueToId.TryGetValue(type, out var rev) ? rev.GetValueOrDefault(ent) : null;
                 else if (known.ContainsKey(ent)) entId = ent;
             }

@@ -25,6 +25,60 @@ public sealed record ImportedLink(string AccountId, string EntitlementType, stri
 
 public sealed record ImportProgress(string Phase, string Call, int Page, long RecordsSoFar, string? Url);
 
+/// <summary>
+/// Optional capability of an <see cref="IImportSink"/> that resolves memberships itself (e.g. with joins in a staging
+/// database), so that the engine's memory does not grow with the size of the target. When the sink implements it, the
+/// engine
+/// <list type="bullet">
+/// <item>passes every membership it sees, with its raw keys, to <see cref="OnUnresolvedLinkAsync"/> (a membership read
+/// from an account record right after that account's <see cref="IImportSink.OnAccountAsync"/>) and never calls
+/// <see cref="IImportSink.OnLinkAsync"/>;</item>
+/// <item>keeps no index of account ids or names (unless an <c>httpAcctToEnt</c> call needs the account list) and so
+/// streams accounts without checking for a repeated accountID: the sink keeps the first copy;</item>
+/// <item>calls <see cref="ResolveDeferredLinksAsync"/> once, after a complete read.</item>
+/// </list>
+/// The resolution must be the engine's own: an account key is an accountID (or, with <c>accountKeyIsName</c>, the name of
+/// the first account read with that name); an entitlement key is an entitlementID of that type (or, with
+/// <c>entitlementKeyIsValue</c>, the entitlement_value of the first entitlement of that type emitted with that value);
+/// each occurrence that does not resolve counts as unresolved; resolved links are de-duplicated.
+/// </summary>
+public interface IDeferredLinkSink
+{
+    ValueTask OnUnresolvedLinkAsync(string accountKey, bool accountKeyIsName, string entitlementType, string entitlementKey, bool entitlementKeyIsValue, CancellationToken ct);
+
+    /// <summary>Resolves and de-duplicates the memberships and the repeated accounts received so far.</summary>
+    ValueTask<DeferredLinkResolution> ResolveDeferredLinksAsync(CancellationToken ct);
+}
+
+/// <summary>
+/// Optional capability of an <see cref="IImportSink"/>: it keeps the account records the engine merges across several
+/// independent account calls (e.g. users + service accounts, where a later call may add to an earlier record), so that
+/// they are not all held in memory until the last call is read. Used only when there are no dependent account calls.
+/// </summary>
+public interface IAccountRecordStore
+{
+    /// <summary>An empty buffer for one run's accounts; disposed by the engine when the accounts were emitted.</summary>
+    IAccountRecordBuffer OpenAccountBuffer();
+}
+
+/// <summary>Account column maps by accountID, in the order each id was first stored.</summary>
+public interface IAccountRecordBuffer : IDisposable
+{
+    /// <summary>The columns stored under <paramref name="accountId"/> (case-insensitive keys), or null.</summary>
+    Dictionary<string, string?>? Find(string accountId);
+
+    /// <summary>Adds, or replaces, the columns of <paramref name="accountId"/>; a new id goes after every earlier one.</summary>
+    void Store(string accountId, IReadOnlyDictionary<string, string?> columns);
+
+    /// <summary>Every stored record, in first-stored order (case-insensitive keys).</summary>
+    IEnumerable<(string AccountId, Dictionary<string, string?> Columns)> ReadAll();
+}
+
+/// <summary>What <see cref="IDeferredLinkSink.ResolveDeferredLinksAsync"/> found: distinct links kept, occurrences that
+/// referenced unknown accounts or entitlements, and the later copies of repeated accounts it dropped (all counted, the
+/// first ids in read order listed).</summary>
+public sealed record DeferredLinkResolution(long Linked, long Unresolved, long DroppedDuplicateAccounts, IReadOnlyList<string> DuplicateAccountIds);
+
 /// <summary>Receives the import output as it is produced. Nothing may be applied before
 /// <see cref="ImportResult.IsComplete"/> is known to be true.</summary>
 public interface IImportSink

@@ -155,8 +155,10 @@ public class ImportService(
                 throw new ImportSetupException($"The read was not complete, nothing was changed: {result.Failure}");
             }
 
+            if (staging.Resolution is { } resolved)
+                Log($"links resolved in the staging file in {resolved.Duration.TotalSeconds:0.0} s ({resolved.Linked} distinct, {resolved.Unresolved} unresolved, {resolved.DroppedDuplicateAccounts} repeated account(s) dropped)");
             var phase = Stopwatch.StartNew();
-            staging.Complete(indexed: await db.Accounts.AnyAsync(a => a.EndpointId == endpoint.Id, ct));
+            staging.Complete();
             Log($"staging indexed in {phase.Elapsed.TotalSeconds:0.0} s");
             await PlanAndApplyAsync(run, endpoint, connector.StatusThreshold, staging, sink, Log, stopwatch, ct);
         }

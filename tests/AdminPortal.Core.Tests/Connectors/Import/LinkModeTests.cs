@@ -2,21 +2,28 @@ namespace AdminPortal.Core.Tests.Connectors.Import;
 
 public class LinkModeTests
 {
-    private const string Accounts = """
+    internal const string Accounts = """
         "accountParams":{"call":{"call1":{"http":{"url":"BASE/users","httpMethod":"GET"},"listField":"users","keyField":"accountID",
           "colsToPropsMap":{"accountID":"id~#~char","name":"login~#~char"}}}}
         """;
 
-    private const string Groups = """
+    internal const string Groups = """
         "entitlementParams":{"entTypes":{"Group":{"entTypeOrder":0,"call":{"call1":{"http":{"url":"BASE/groups","httpMethod":"GET"},"listField":"groups","keyField":"entitlementID",
           "colsToPropsMap":{"entitlementID":"id~#~char","entitlement_value":"name~#~char"}}}}}}
         """;
 
-    private static async Task<(FixtureServer, CollectingSink, AdminPortal.Core.Connectors.Import.ImportResult)> Run(string import)
+    private static Task<(FixtureServer, CollectingSink, AdminPortal.Core.Connectors.Import.ImportResult)> Run(string import) => Run(import, new CollectingSink());
+
+    /// <summary>Runs <paramref name="import"/> (BASE = the fixture's URL) into <paramref name="sink"/>.</summary>
+    internal static async Task<(FixtureServer, TSink, AdminPortal.Core.Connectors.Import.ImportResult)> Run<TSink>(string import, TSink sink) where TSink : AdminPortal.Core.Connectors.Import.IImportSink
     {
         var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Path(req) switch
         {
             "/users" => Fx.Json(ctx, """{"users":[{"id":"1","login":"ann","roles":["Admins"],"grp":{"id":"g2"}},{"id":"2","login":"bob","roles":[]},{"id":"3","login":"cy","roles":["Viewers","Nope"]}]}"""),
+            // a repeated account (the later copy is ignored, its memberships still count), and two accounts named "cy"
+            // a second account call (service accounts): "2" again, with a null login (kept from the first call) and a new column
+            "/svc" => Fx.Json(ctx, """{"users":[{"id":"2","login":null,"roles":["Viewers"],"mail":"bob@x"},{"id":"9","login":"svc9","roles":["Admins"]}]}"""),
+            "/dupusers" => Fx.Json(ctx, """{"users":[{"id":"1","login":"ann","roles":["Admins"]},{"id":"3","login":"cy","roles":["Viewers"]},{"id":"1","login":"ann2","roles":["Viewers","Admins"]},{"id":"4","login":"cy","roles":["Admins"]}]}"""),
             "/groups" => Fx.Json(ctx, """{"groups":[{"id":"g1","name":"Admins","members":[{"value":"1"},{"value":"2"}]},{"id":"g2","name":"Viewers","members":["cy"]}]}"""),
             "/groups/g1/members" => Fx.Json(ctx, """{"members":[{"user":{"id":"1"}},{"user":{"id":"3"}}]}"""),
             "/groups/g2/members" => Fx.Json(ctx, """{"members":[]}"""),
@@ -27,7 +34,6 @@ public class LinkModeTests
             _ => Fx.Json(ctx, """{"error":"nope"}""", 404),
         });
         var (engine, _, _) = Engine.Create();
-        var sink = new CollectingSink();
         var r = await engine.RunImportAsync(Engine.Connection(Engine.StaticToken(), import.Replace("BASE", srv.BaseUrl, StringComparison.Ordinal)), sink);
         return (srv, sink, r);
     }
