@@ -135,11 +135,12 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
     private static Task<int?> EndpointIdAsync(AdminPortalDbContext db, string endpoint, CancellationToken ct) =>
         db.Endpoints.Where(e => e.Name == endpoint).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
 
-    private static IQueryable<Account> Filtered(AdminPortalDbContext db, int endpointId, AccountFilter filter, Func<IQueryable<Account>, string, IQueryable<Account>> search)
+    private static IQueryable<Account> Filtered(AdminPortalDbContext db, int endpointId, AccountFilter filter, Func<IQueryable<Account>, int, string, IQueryable<Account>> search)
     {
-        var query = db.Accounts.AsNoTracking().Where(a => a.EndpointId == endpointId);
+        // A search constrains the endpoint itself, inside each alternative (see AccountSearch.ByIndexes).
+        var query = db.Accounts.AsNoTracking();
+        query = AccountSearch.Prefix(filter.Text) is { } prefix ? search(query, endpointId, prefix) : query.Where(a => a.EndpointId == endpointId);
         if (filter.Status is { } status) query = query.Where(a => a.Status == status);
-        if (AccountSearch.Prefix(filter.Text) is { } prefix) query = search(query, prefix);
         if (Pattern(filter.Owner) is { } owner)
             query = query.Where(a => a.Owner != null && (EF.Functions.Like(a.Owner.Username, owner, "\\") || EF.Functions.Like(a.Owner.Email, owner, "\\")));
         if (Pattern(filter.PropertyValue) is { } value && CustomIndex(filter.Property ?? "") is >= 1 and <= Account.CustomPropertyCount)
@@ -193,7 +194,7 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
 
         // A search with more matches than the cap, in name order: walk the name index and test each row (≥ 1 row in
         // CountCap/endpoint size matches, so page 1 reads a few thousand index entries) instead of sorting every match.
-        Func<IQueryable<Account>, string, IQueryable<Account>> search = capped && sortList.Count == 0 ? AccountSearch.InNameOrder : AccountSearch.ByIndexes;
+        Func<IQueryable<Account>, int, string, IQueryable<Account>> search = capped && sortList.Count == 0 ? AccountSearch.InNameOrder : AccountSearch.ByIndexes;
         var ids = await Sort(Filtered(db, endpointId, filter, search), sortList).Select(a => a.Id)
             .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxPageSize)).ToListAsync(ct);
         var rows = await db.Accounts.AsNoTracking().Include(a => a.Owner).Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
@@ -338,20 +339,24 @@ public static class AccountSearch
         return last < '\uD7FF' || last is >= '\uE000' and < '\uFFFF' ? prefix[..^1] + (char)(last + 1) : prefix + "\U0010FFFF";
     }
 
-    public static IQueryable<Account> ByIndexes(IQueryable<Account> query, string prefix)
+    /// <remarks>The endpoint is constrained inside each alternative and nowhere else: SQLite then plans a multi-index OR,
+    /// each branch a range of its (EndpointId, Search…) index (EXPLAIN QUERY PLAN: MULTI-INDEX OR, three SEARCHes); with
+    /// EndpointId also outside the OR it walks the endpoint's whole index instead (no statistics tell it that one
+    /// endpoint is most of the table).</remarks>
+    public static IQueryable<Account> ByIndexes(IQueryable<Account> query, int endpointId, string prefix)
     {
         var upper = UpperBound(prefix);
         return query.Where(a =>
-            (string.Compare(EF.Property<string>(a, "SearchName"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchName"), upper) < 0)
-            || (string.Compare(EF.Property<string>(a, "SearchAccountId"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchAccountId"), upper) < 0)
-            || (string.Compare(EF.Property<string>(a, "SearchDisplayName"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchDisplayName"), upper) < 0));
+            (a.EndpointId == endpointId && string.Compare(EF.Property<string>(a, "SearchName"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchName"), upper) < 0)
+            || (a.EndpointId == endpointId && string.Compare(EF.Property<string>(a, "SearchAccountId"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchAccountId"), upper) < 0)
+            || (a.EndpointId == endpointId && string.Compare(EF.Property<string>(a, "SearchDisplayName"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchDisplayName"), upper) < 0));
     }
 
     internal static string Escape(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
-    public static IQueryable<Account> InNameOrder(IQueryable<Account> query, string prefix)
+    public static IQueryable<Account> InNameOrder(IQueryable<Account> query, int endpointId, string prefix)
     {
         var pattern = Escape(prefix) + "%";
-        return query.Where(a => EF.Functions.Like(a.Name, pattern, "\\") || EF.Functions.Like(a.AccountId, pattern, "\\") || EF.Functions.Like(a.DisplayName, pattern, "\\"));
+        return query.Where(a => a.EndpointId == endpointId).Where(a => EF.Functions.Like(a.Name, pattern, "\\") || EF.Functions.Like(a.AccountId, pattern, "\\") || EF.Functions.Like(a.DisplayName, pattern, "\\"));
     }
 }
