@@ -130,16 +130,16 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
 
     /// <summary>The filtered accounts of one endpoint (not yet sorted or paged); null when the endpoint does not exist.</summary>
     public static async Task<IQueryable<Account>?> QueryAsync(AdminPortalDbContext db, AccountFilter filter, CancellationToken ct) =>
-        await EndpointIdAsync(db, filter.Endpoint, ct) is { } endpointId ? Filtered(db, endpointId, filter, AccountSearch.ByIndexes) : null;
+        await EndpointIdAsync(db, filter.Endpoint, ct) is { } endpointId ? Filtered(db, endpointId, filter) : null;
 
     private static Task<int?> EndpointIdAsync(AdminPortalDbContext db, string endpoint, CancellationToken ct) =>
         db.Endpoints.Where(e => e.Name == endpoint).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
 
-    private static IQueryable<Account> Filtered(AdminPortalDbContext db, int endpointId, AccountFilter filter, Func<IQueryable<Account>, int, string, IQueryable<Account>> search)
+    private static IQueryable<Account> Filtered(AdminPortalDbContext db, int endpointId, AccountFilter filter)
     {
         // A search constrains the endpoint itself, inside each alternative (see AccountSearch.ByIndexes).
         var query = db.Accounts.AsNoTracking();
-        query = AccountSearch.Prefix(filter.Text) is { } prefix ? search(query, endpointId, prefix) : query.Where(a => a.EndpointId == endpointId);
+        query = AccountSearch.Prefix(filter.Text) is { } prefix ? AccountSearch.ByIndexes(query, endpointId, prefix) : query.Where(a => a.EndpointId == endpointId);
         if (filter.Status is { } status) query = query.Where(a => a.Status == status);
         if (Pattern(filter.Owner) is { } owner)
             query = query.Where(a => a.Owner != null && (EF.Functions.Like(a.Owner.Username, owner, "\\") || EF.Functions.Like(a.Owner.Email, owner, "\\")));
@@ -192,11 +192,13 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
         var sortList = sorts?.Where(s => SortableAccountProperties.Contains(s.Property)).ToList() ?? [];
         var (count, capped) = await CountAsync(db, endpointId, filter, ct);
 
-        // A search with more matches than the cap, in name order: walk the name index and test each row (≥ 1 row in
-        // CountCap/endpoint size matches, so page 1 reads a few thousand index entries) instead of sorting every match.
-        Func<IQueryable<Account>, int, string, IQueryable<Account>> search = capped && sortList.Count == 0 ? AccountSearch.InNameOrder : AccountSearch.ByIndexes;
-        var ids = await Sort(Filtered(db, endpointId, filter, search), sortList).Select(a => a.Id)
-            .Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxPageSize)).ToListAsync(ct);
+        var page = Math.Clamp(take, 1, MaxPageSize);
+        skip = Math.Max(0, skip);
+        // A search in name order: the first skip+take of each alternative (a range of its index, sorted), merged; the
+        // cost grows with the matches of the alternatives, not with the endpoint. Other sorts: all matches, sorted.
+        var ids = AccountSearch.Prefix(filter.Text) is { } prefix && sortList.Count == 0
+            ? await AccountSearch.PageInNameOrder(Filtered(db, endpointId, filter with { Text = null }), prefix, skip, page).ToListAsync(ct)
+            : await Sort(Filtered(db, endpointId, filter), sortList).Select(a => a.Id).Skip(skip).Take(page).ToListAsync(ct);
         var rows = await db.Accounts.AsNoTracking().Include(a => a.Owner).Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
         return new(ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList(), count, capped);
     }
@@ -210,7 +212,7 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
             if (totals.Count > 0) return ((int)totals.Where(t => filter.Status is null || t.Status == filter.Status).Sum(t => t.Count), false);
         }
 
-        var counted = await Filtered(db, endpointId, filter, AccountSearch.ByIndexes).Select(a => a.Id).Take(CountCap + 1).CountAsync(ct);
+        var counted = await Filtered(db, endpointId, filter).Select(a => a.Id).Take(CountCap + 1).CountAsync(ct);
         return counted > CountCap ? (CountCap, true) : (counted, false);
     }
 
@@ -316,9 +318,8 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
 
 /// <summary>
 /// The account search (ADR-014): the start of Name, AccountId or DisplayName, case-insensitive for ASCII letters.
-/// Two equivalent SQL shapes: <see cref="ByIndexes"/> (three ranges of the case-folded indexes, then sorted: cost
-/// grows with the matches) and <see cref="InNameOrder"/> (LIKE 'text%' tested row by row along the name order:
-/// cost grows with how rare the matches are).
+/// Two SQL shapes of the same matches: <see cref="ByIndexes"/> (one multi-index OR: counts, exports, other sorts) and
+/// <see cref="PageInNameOrder"/> (a page in the default name order).
 /// </summary>
 public static class AccountSearch
 {
@@ -354,9 +355,25 @@ public static class AccountSearch
 
     internal static string Escape(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
-    public static IQueryable<Account> InNameOrder(IQueryable<Account> query, int endpointId, string prefix)
+    /// <summary>
+    /// Ids of one page of a search in name order: each alternative alone (endpoint and other filters in
+    /// <paramref name="filtered"/>, then one range of its index) contributes its first skip+take by name; the union of
+    /// those, ordered again, holds the page. SQLite: three SEARCHes of the (EndpointId, Search…) indexes, each sorted
+    /// with a bounded temp B-tree, UNION USING TEMP B-TREE.
+    /// </summary>
+    public static IQueryable<long> PageInNameOrder(IQueryable<Account> filtered, string prefix, int skip, int take)
     {
-        var pattern = Escape(prefix) + "%";
-        return query.Where(a => a.EndpointId == endpointId).Where(a => EF.Functions.Like(a.Name, pattern, "\\") || EF.Functions.Like(a.AccountId, pattern, "\\") || EF.Functions.Like(a.DisplayName, pattern, "\\"));
+        var upper = UpperBound(prefix);
+        IQueryable<NameKey> First(string key) => filtered
+            .Where(a => string.Compare(EF.Property<string>(a, key), prefix) >= 0 && string.Compare(EF.Property<string>(a, key), upper) < 0)
+            .Select(a => new NameKey { Name = a.Name, Id = a.Id }).OrderBy(k => k.Name).ThenBy(k => k.Id).Take(skip + take);
+        return First("SearchName").Union(First("SearchAccountId")).Union(First("SearchDisplayName"))
+            .OrderBy(k => k.Name).ThenBy(k => k.Id).Skip(skip).Take(take).Select(k => k.Id);
+    }
+
+    private sealed class NameKey
+    {
+        public required string Name { get; init; }
+        public long Id { get; init; }
     }
 }
