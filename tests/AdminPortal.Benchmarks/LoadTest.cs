@@ -24,7 +24,7 @@ namespace AdminPortal.Benchmarks;
 
 /// <summary>Options of the load command (docs/reliability.md → Load).</summary>
 /// <param name="Accounts">Accounts (5 memberships each on average, as the benchmarks) of the big SAP BTP endpoint.</param>
-/// <param name="Seconds">Least length of the measured window; it lasts until the re-import has finished (at most 30 min).</param>
+/// <param name="Seconds">Least length of the measured window; it lasts until the import has finished (at most 30 min).</param>
 /// <param name="SeedDirectory">Keeps the seeded data directory there and starts later runs from a copy of it.</param>
 /// <param name="TasksPerSecond">CreateAccount tasks added per second for WSRETRY during the window.</param>
 /// <param name="ImportAccounts">Accounts of the second application whose full import runs in the window.</param>
@@ -33,8 +33,9 @@ public sealed record LoadOptions(int Accounts = 50_000, int Clients = 20, int Se
 /// <summary>
 /// Load command (docs/reliability.md → Load; not part of the test suite):
 /// <c>dotnet run -c Release --project tests/AdminPortal.Benchmarks -- --load [--accounts 1000000] [--clients 20] [--seconds 120] [--seed-dir DIR] [--tasks-per-second 20] [--import-accounts 100000]</c>.
-/// The real portal on Kestrel over a SAP BTP endpoint seeded by a real import. In the measured window a real re-import of
-/// that endpoint runs (1 % of the accounts renamed on the target), WSRETRY works through a stream of CreateAccount tasks
+/// The real portal on Kestrel over a big SAP BTP endpoint (a real import of 5,000 accounts copied by SQL to the wanted size,
+/// <see cref="LoadSeed"/>). In the measured window a second application's full import runs through the portal's real
+/// import path, WSRETRY works through a stream of CreateAccount tasks
 /// against a Confluent simulator, and the clients browse: half page through and search the accounts API with a token,
 /// half open the Accounts page with a signed-in cookie. Prints p50/p95/max per request kind; exits 1 on any error.
 /// </summary>
