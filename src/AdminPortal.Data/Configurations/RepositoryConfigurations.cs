@@ -32,7 +32,7 @@ public class AccountConfiguration : IEntityTypeConfiguration<Account>
         b.HasIndex(a => new { a.EndpointId, a.Status, a.CustomProperty11, a.Name });
         b.HasIndex(a => new { a.EndpointId, a.Name });
         b.HasIndex(a => a.OwnerUserId);
-        // Search by the start of the name, id or display name, case-insensitively (ADR-014): case-folded copies that
+        // Search by the start of the name, id or display name, case-insensitively (ADR-015): case-folded copies that
         // SQLite computes on read (VIRTUAL: nothing stored in the row, only in their indexes), so every writer keeps
         // them right without knowing they exist (migration 20261202190000_AccountSearchAndCounts).
         foreach (var (key, source) in SearchKeys)

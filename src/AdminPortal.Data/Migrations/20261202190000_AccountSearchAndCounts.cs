@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace AdminPortal.Data.Migrations;
 
 /// <summary>
-/// Issue [7/7], the account grid at a million accounts (docs/decisions/ADR-014-account-search-and-counts.md):
+/// Issue [7/7], the account grid at a million accounts (docs/decisions/ADR-015-account-search-and-counts.md):
 /// <list type="bullet">
 /// <item>case-folded VIRTUAL copies of Name, AccountId and DisplayName, each indexed after EndpointId, so a search by
 /// the start of any of them is three index ranges instead of a scan of every account of the endpoint;</item>

@@ -8,7 +8,7 @@ using Endpoint = AdminPortal.Core.Domain.Endpoint;
 
 namespace AdminPortal.Web.Tests.Repository;
 
-/// <summary>ADR-014: the account search (start of name, id or display name) and the trigger-kept totals, at service level.</summary>
+/// <summary>ADR-015: the account search (start of name, id or display name) and the trigger-kept totals, at service level.</summary>
 public class AccountSearchTests(PortalFactory factory) : IClassFixture<PortalFactory>
 {
     private static int counter;

@@ -10,7 +10,7 @@ namespace AdminPortal.Web.Features.Repository;
 
 /// <summary>
 /// Filters of the Accounts grid, its CSV export and the accounts API. <see cref="Text"/> matches the start of the name,
-/// the account id or the display name (ADR-014); owner and property values match anywhere. All case-insensitive
+/// the account id or the display name (ADR-015); owner and property values match anywhere. All case-insensitive
 /// (ASCII letters, as SQLite folds them), LIKE wildcards taken literally.
 /// </summary>
 public sealed record AccountFilter(string Endpoint, string? Text = null, AccountStatus? Status = null, string? Owner = null, string? Property = null, string? PropertyValue = null)
@@ -177,11 +177,11 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
             ? descending ? query.OrderByDescending(key) : query.OrderBy(key)
             : descending ? ordered.ThenByDescending(key) : ordered.ThenBy(key);
 
-    /// <summary>Searches and owner/property filters count at most this many matches (ADR-014).</summary>
+    /// <summary>Searches and owner/property filters count at most this many matches (ADR-015).</summary>
     public const int CountCap = 10_000;
 
     /// <summary>
-    /// One page of accounts with their owners, and the filtered total (ADR-014): endpoint/status totals from
+    /// One page of accounts with their owners, and the filtered total (ADR-015): endpoint/status totals from
     /// AccountCounts; other totals counted up to <see cref="CountCap"/>. The page is chosen on the index alone (ids
     /// only), then only its rows are read, so a deep page does not read every row it skips.
     /// </summary>
@@ -317,7 +317,7 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
 }
 
 /// <summary>
-/// The account search (ADR-014): the start of Name, AccountId or DisplayName, case-insensitive for ASCII letters.
+/// The account search (ADR-015): the start of Name, AccountId or DisplayName, case-insensitive for ASCII letters.
 /// Two SQL shapes of the same matches: <see cref="ByIndexes"/> (one multi-index OR: counts, exports, other sorts) and
 /// <see cref="PageInNameOrder"/> (a page in the default name order).
 /// </summary>
