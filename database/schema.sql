@@ -35,6 +35,12 @@ TABLE AccessRequests
   FK EndpointId -> Endpoints.Id ON DELETE RESTRICT
   FK RequesterId -> Users.Id ON DELETE RESTRICT
 
+TABLE AccountCounts
+  Count INTEGER NOT NULL
+  EndpointId INTEGER NOT NULL PK1
+  Status INTEGER NOT NULL PK2
+  FK EndpointId -> Endpoints.Id ON DELETE CASCADE
+
 TABLE AccountEntitlements
   AccountId INTEGER NOT NULL PK1
   CreatedUtc TEXT NOT NULL
@@ -108,6 +114,9 @@ TABLE Accounts
   (autoincrement)
   INDEX IX_Accounts_EndpointId_AccountId UNIQUE (EndpointId, AccountId)
   INDEX IX_Accounts_EndpointId_Name (EndpointId, Name)
+  INDEX IX_Accounts_EndpointId_SearchAccountId (EndpointId, SearchAccountId)
+  INDEX IX_Accounts_EndpointId_SearchDisplayName (EndpointId, SearchDisplayName)
+  INDEX IX_Accounts_EndpointId_SearchName (EndpointId, SearchName)
   INDEX IX_Accounts_EndpointId_Status_CustomProperty11_Name (EndpointId, Status, CustomProperty11, Name)
   INDEX IX_Accounts_EndpointId_Status_Name (EndpointId, Status, Name)
   INDEX IX_Accounts_OwnerUserId (OwnerUserId)

@@ -28,6 +28,7 @@ public class AdminPortalDbContext(DbContextOptions<AdminPortalDbContext> options
     public DbSet<EntitlementValue> EntitlementValues => Set<EntitlementValue>();
     public DbSet<Account> Accounts => Set<Account>();
     public DbSet<AccountEntitlement> AccountEntitlements => Set<AccountEntitlement>();
+    public DbSet<AccountCount> AccountCounts => Set<AccountCount>();
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<JobRun> JobRuns => Set<JobRun>();
     public DbSet<HttpExchange> HttpExchanges => Set<HttpExchange>();

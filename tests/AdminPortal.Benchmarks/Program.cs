@@ -14,12 +14,14 @@ public static class BenchmarkProgram
     {
         if (args.Length > 0 && args[0] == "--load")
         {
-            // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- --load [--accounts 50000] [--clients 20] [--seconds 60]
-            int Option(string name, int fallback)
+            // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- --load [--accounts 1000000] [--clients 20] [--seconds 120] [--seed-dir DIR] [--tasks-per-second 20] [--import-accounts 100000]
+            string? Text(string name)
             {
                 var i = Array.IndexOf(args, name);
-                return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+                return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
             }
+
+            int Option(string name, int fallback) => Text(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 
             var folder = SimulatedApplicationSetup.FindPackageFolder(Environment.CurrentDirectory, AppContext.BaseDirectory);
             if (folder is null)
@@ -28,7 +30,8 @@ public static class BenchmarkProgram
                 return 2;
             }
 
-            return await LoadTest.RunAsync(folder, Option("--accounts", 50_000), Option("--clients", 20), Option("--seconds", 60), Console.Out);
+            return await LoadTest.RunAsync(folder, new LoadOptions(Option("--accounts", 50_000), Option("--clients", 20), Option("--seconds", 60), Text("--seed-dir"),
+                Option("--tasks-per-second", 20), Option("--import-accounts", 100_000)), Console.Out);
         }
 
         var sizes = new List<int> { 10_000, 100_000, 1_000_000 };

@@ -32,6 +32,32 @@ public class AccountConfiguration : IEntityTypeConfiguration<Account>
         b.HasIndex(a => new { a.EndpointId, a.Status, a.CustomProperty11, a.Name });
         b.HasIndex(a => new { a.EndpointId, a.Name });
         b.HasIndex(a => a.OwnerUserId);
+        // Search by the start of the name, id or display name, case-insensitively (ADR-015): case-folded copies that
+        // SQLite computes on read (VIRTUAL: nothing stored in the row, only in their indexes), so every writer keeps
+        // them right without knowing they exist (migration 20261202190000_AccountSearchAndCounts).
+        foreach (var (key, source) in SearchKeys)
+        {
+            b.Property<string>(key).HasComputedColumnSql($"lower(\"{source}\")", stored: false).IsRequired(false);
+            b.HasIndex(nameof(Account.EndpointId), key);
+        }
+    }
+
+    /// <summary>Shadow column → the column it folds. Read them with <c>EF.Property&lt;string&gt;(account, key)</c>.</summary>
+    public static readonly IReadOnlyList<(string Key, string Source)> SearchKeys =
+    [
+        ("SearchName", nameof(Account.Name)),
+        ("SearchAccountId", nameof(Account.AccountId)),
+        ("SearchDisplayName", nameof(Account.DisplayName)),
+    ];
+}
+
+public class AccountCountConfiguration : IEntityTypeConfiguration<AccountCount>
+{
+    public void Configure(EntityTypeBuilder<AccountCount> b)
+    {
+        b.ToTable("AccountCounts");
+        b.HasKey(c => new { c.EndpointId, c.Status });
+        b.HasOne<Core.Domain.Endpoint>().WithMany().HasForeignKey(c => c.EndpointId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

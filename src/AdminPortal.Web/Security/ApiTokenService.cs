@@ -4,15 +4,22 @@ using AdminPortal.Core.Domain;
 using AdminPortal.Data;
 using AdminPortal.Web.Features.Audit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace AdminPortal.Web.Security;
 
 public sealed record CreatedApiToken(int Id, string Token, DateTime? ExpiresUtc);
 
-/// <summary>Management API bearer tokens: shown once, stored as SHA-256, every use audited.</summary>
-public class ApiTokenService(IDbContextFactory<AdminPortalDbContext> dbFactory, AuditService audit, TimeProvider clock)
+/// <summary>
+/// Management API bearer tokens: shown once, stored as SHA-256. Use is stamped (LastUsedUtc) and audited at most once a
+/// minute per token, off the request path: a read through the API must not wait for, or fail on, SQLite's single writer
+/// while an import holds it (docs/reliability.md → Load).
+/// </summary>
+public class ApiTokenService(IDbContextFactory<AdminPortalDbContext> dbFactory, AuditService audit, TimeProvider clock, ILogger<ApiTokenService> logger)
 {
     private const string TokenPrefix = "apt_";
+    public static readonly TimeSpan UseStampInterval = TimeSpan.FromMinutes(1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, DateTime> lastStamped = new();
 
     public async Task<CreatedApiToken> CreateAsync(string username, string name, int? days, string actor, CancellationToken ct = default)
     {
@@ -69,10 +76,30 @@ public class ApiTokenService(IDbContextFactory<AdminPortalDbContext> dbFactory, 
             return null;
         }
 
-        token.LastUsedUtc = now;
-        db.AuditEvents.Add(audit.Create(user.Username, "apitoken.use", "apitoken", token.Prefix, usage));
-        await db.SaveChangesAsync(ct);
+        if (!lastStamped.TryGetValue(token.Id, out var last) || now - last >= UseStampInterval || now < last)
+        {
+            lastStamped[token.Id] = now;
+            _ = StampUseAsync(token.Id, user.Username, token.Prefix, usage, now);
+        }
+
         return user;
+    }
+
+    private async Task StampUseAsync(int tokenId, string username, string prefix, string usage, DateTime now)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            await db.ApiTokens.Where(t => t.Id == tokenId).ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedUtc, now));
+            db.AuditEvents.Add(audit.Create(username, "apitoken.use", "apitoken", prefix, usage));
+            await db.SaveChangesAsync();
+        }
+        catch (Exception e)
+        {
+            // Best effort: the request it stamps has been served; the next use after the interval stamps again.
+            lastStamped.TryRemove(tokenId, out _);
+            logger.LogWarning(e, "Could not record the use of API token {Prefix}", prefix);
+        }
     }
 
     public static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));

@@ -139,11 +139,12 @@ public static class ManagementApi
 
             if (await systems.GetEndpointAsync(name, http.RequestAborted) is null) return NotFound($"No endpoint named '{name}'.");
             var (p, size) = Paging(page, pageSize);
-            var (rows, total) = await repository.AccountsAsync(new AccountFilter(name, q, parsed), null, (p - 1) * size, size, http.RequestAborted);
+            var (rows, total, capped) = await repository.AccountsAsync(new AccountFilter(name, q, parsed), null, (p - 1) * size, size, http.RequestAborted);
             var links = await repository.EntitlementsOfAsync(rows.Select(r => r.Id).ToList(), http.RequestAborted);
             return Results.Ok(new
             {
-                page = p, pageSize = size, total,
+                // totalCapped: a q= search matched more than `total` (RepositoryService.CountCap) accounts; it was not counted further.
+                page = p, pageSize = size, total, totalCapped = capped,
                 items = rows.Select(a => new
                 {
                     accountId = a.AccountId, name = a.Name, displayName = a.DisplayName, status = a.Status.ToString(), owner = a.Owner?.Username,

@@ -8,8 +8,26 @@ using Newtonsoft.Json;
 
 namespace AdminPortal.Web.Features.Repository;
 
-/// <summary>Filters of the Accounts grid, its CSV export and the accounts API. Text filters match case-insensitively anywhere in the value.</summary>
-public sealed record AccountFilter(string Endpoint, string? Text = null, AccountStatus? Status = null, string? Owner = null, string? Property = null, string? PropertyValue = null);
+/// <summary>
+/// Filters of the Accounts grid, its CSV export and the accounts API. <see cref="Text"/> matches the start of the name,
+/// the account id or the display name (ADR-015); owner and property values match anywhere. All case-insensitive
+/// (ASCII letters, as SQLite folds them), LIKE wildcards taken literally.
+/// </summary>
+public sealed record AccountFilter(string Endpoint, string? Text = null, AccountStatus? Status = null, string? Owner = null, string? Property = null, string? PropertyValue = null)
+{
+    /// <summary>Only the endpoint and at most a status: the total is one row of AccountCounts.</summary>
+    public bool CountsFromTotals => AccountSearch.Prefix(Text) is null && string.IsNullOrWhiteSpace(Owner) && string.IsNullOrWhiteSpace(PropertyValue);
+}
+
+/// <summary>
+/// One page of accounts and the filtered total. Totals above <see cref="RepositoryService.CountCap"/> of a search or an
+/// owner/property filter are not counted to the end: <see cref="Count"/> is then the cap and <see cref="CountIsCapped"/> true
+/// ("more than 10,000"); endpoint and status totals are always exact.
+/// </summary>
+public sealed record AccountsResult(List<Account> Rows, int Count, bool CountIsCapped)
+{
+    public void Deconstruct(out List<Account> rows, out int count) => (rows, count) = (Rows, Count);
+}
 
 public sealed record AccountSort(string Property, bool Descending);
 
@@ -111,14 +129,18 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
     private static partial Regex CustomColumn();
 
     /// <summary>The filtered accounts of one endpoint (not yet sorted or paged); null when the endpoint does not exist.</summary>
-    public static async Task<IQueryable<Account>?> QueryAsync(AdminPortalDbContext db, AccountFilter filter, CancellationToken ct)
+    public static async Task<IQueryable<Account>?> QueryAsync(AdminPortalDbContext db, AccountFilter filter, CancellationToken ct) =>
+        await EndpointIdAsync(db, filter.Endpoint, ct) is { } endpointId ? Filtered(db, endpointId, filter) : null;
+
+    private static Task<int?> EndpointIdAsync(AdminPortalDbContext db, string endpoint, CancellationToken ct) =>
+        db.Endpoints.Where(e => e.Name == endpoint).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
+
+    private static IQueryable<Account> Filtered(AdminPortalDbContext db, int endpointId, AccountFilter filter)
     {
-        var endpointId = await db.Endpoints.Where(e => e.Name == filter.Endpoint).Select(e => (int?)e.Id).FirstOrDefaultAsync(ct);
-        if (endpointId is null) return null;
-        var query = db.Accounts.AsNoTracking().Where(a => a.EndpointId == endpointId);
+        // A search constrains the endpoint itself, inside each alternative (see AccountSearch.ByIndexes).
+        var query = db.Accounts.AsNoTracking();
+        query = AccountSearch.Prefix(filter.Text) is { } prefix ? AccountSearch.ByIndexes(query, endpointId, prefix) : query.Where(a => a.EndpointId == endpointId);
         if (filter.Status is { } status) query = query.Where(a => a.Status == status);
-        if (Pattern(filter.Text) is { } text)
-            query = query.Where(a => EF.Functions.Like(a.Name, text, "\\") || EF.Functions.Like(a.AccountId, text, "\\") || EF.Functions.Like(a.DisplayName, text, "\\"));
         if (Pattern(filter.Owner) is { } owner)
             query = query.Where(a => a.Owner != null && (EF.Functions.Like(a.Owner.Username, owner, "\\") || EF.Functions.Like(a.Owner.Email, owner, "\\")));
         if (Pattern(filter.PropertyValue) is { } value && CustomIndex(filter.Property ?? "") is >= 1 and <= Account.CustomPropertyCount)
@@ -155,15 +177,43 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
             ? descending ? query.OrderByDescending(key) : query.OrderBy(key)
             : descending ? ordered.ThenByDescending(key) : ordered.ThenBy(key);
 
-    /// <summary>One page of accounts with their owners, and the filtered count.</summary>
-    public async Task<(List<Account> Rows, int Count)> AccountsAsync(AccountFilter filter, IEnumerable<AccountSort>? sorts, int skip, int take, CancellationToken ct = default)
+    /// <summary>Searches and owner/property filters count at most this many matches (ADR-015).</summary>
+    public const int CountCap = 10_000;
+
+    /// <summary>
+    /// One page of accounts with their owners, and the filtered total (ADR-015): endpoint/status totals from
+    /// AccountCounts; other totals counted up to <see cref="CountCap"/>. The page is chosen on the index alone (ids
+    /// only), then only its rows are read, so a deep page does not read every row it skips.
+    /// </summary>
+    public async Task<AccountsResult> AccountsAsync(AccountFilter filter, IEnumerable<AccountSort>? sorts, int skip, int take, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var query = await QueryAsync(db, filter, ct);
-        if (query is null) return ([], 0);
-        var count = await query.CountAsync(ct);
-        var rows = await Sort(query.Include(a => a.Owner), sorts).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, MaxPageSize)).ToListAsync(ct);
-        return (rows, count);
+        if (await EndpointIdAsync(db, filter.Endpoint, ct) is not { } endpointId) return new([], 0, false);
+        var sortList = sorts?.Where(s => SortableAccountProperties.Contains(s.Property)).ToList() ?? [];
+        var (count, capped) = await CountAsync(db, endpointId, filter, ct);
+
+        var page = Math.Clamp(take, 1, MaxPageSize);
+        skip = Math.Max(0, skip);
+        // A search in name order: the first skip+take of each alternative (a range of its index, sorted), merged; the
+        // cost grows with the matches of the alternatives, not with the endpoint. Other sorts: all matches, sorted.
+        var ids = AccountSearch.Prefix(filter.Text) is { } prefix && sortList.Count == 0
+            ? await AccountSearch.PageInNameOrder(Filtered(db, endpointId, filter with { Text = null }), prefix, skip, page).ToListAsync(ct)
+            : await Sort(Filtered(db, endpointId, filter), sortList).Select(a => a.Id).Skip(skip).Take(page).ToListAsync(ct);
+        var rows = await db.Accounts.AsNoTracking().Include(a => a.Owner).Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        return new(ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList(), count, capped);
+    }
+
+    private static async Task<(int Count, bool Capped)> CountAsync(AdminPortalDbContext db, int endpointId, AccountFilter filter, CancellationToken ct)
+    {
+        if (filter.CountsFromTotals)
+        {
+            var totals = await db.AccountCounts.Where(c => c.EndpointId == endpointId).Select(c => new { c.Status, c.Count }).ToListAsync(ct);
+            // No row: an endpoint without accounts, or a database made without the migration's triggers (EnsureCreated).
+            if (totals.Count > 0) return ((int)totals.Where(t => filter.Status is null || t.Status == filter.Status).Sum(t => t.Count), false);
+        }
+
+        var counted = await Filtered(db, endpointId, filter).Select(a => a.Id).Take(CountCap + 1).CountAsync(ct);
+        return counted > CountCap ? (CountCap, true) : (counted, false);
     }
 
     /// <summary>Entitlements (type and target id) of the given accounts, for the API.</summary>
@@ -263,5 +313,67 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
 
     /// <summary>A LIKE pattern matching the text anywhere, with LIKE's wildcards escaped; null for no filter.</summary>
     public static string? Pattern(string? text) =>
-        string.IsNullOrWhiteSpace(text) ? null : "%" + text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+        string.IsNullOrWhiteSpace(text) ? null : "%" + AccountSearch.Escape(text.Trim()) + "%";
+}
+
+/// <summary>
+/// The account search (ADR-015): the start of Name, AccountId or DisplayName, case-insensitive for ASCII letters.
+/// Two SQL shapes of the same matches: <see cref="ByIndexes"/> (one multi-index OR: counts, exports, other sorts) and
+/// <see cref="PageInNameOrder"/> (a page in the default name order).
+/// </summary>
+public static class AccountSearch
+{
+    /// <summary>The search text folded as SQLite's lower() folds (ASCII only); null for no search.</summary>
+    public static string? Prefix(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        return string.Create(text.Trim().Length, text.Trim(), (span, t) =>
+        {
+            for (var i = 0; i < t.Length; i++) span[i] = t[i] is >= 'A' and <= 'Z' ? (char)(t[i] + 32) : t[i];
+        });
+    }
+
+    /// <summary>The smallest string above every string starting with <paramref name="prefix"/> (binary order = code point order in UTF-8).</summary>
+    public static string UpperBound(string prefix)
+    {
+        var last = prefix[^1];
+        return last < '\uD7FF' || last is >= '\uE000' and < '\uFFFF' ? prefix[..^1] + (char)(last + 1) : prefix + "\U0010FFFF";
+    }
+
+    /// <remarks>The endpoint is constrained inside each alternative and nowhere else: SQLite then plans a multi-index OR,
+    /// each branch a range of its (EndpointId, Search…) index (EXPLAIN QUERY PLAN: MULTI-INDEX OR, three SEARCHes); with
+    /// EndpointId also outside the OR it walks the endpoint's whole index instead (no statistics tell it that one
+    /// endpoint is most of the table).</remarks>
+    public static IQueryable<Account> ByIndexes(IQueryable<Account> query, int endpointId, string prefix)
+    {
+        var upper = UpperBound(prefix);
+        return query.Where(a =>
+            (a.EndpointId == endpointId && string.Compare(EF.Property<string>(a, "SearchName"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchName"), upper) < 0)
+            || (a.EndpointId == endpointId && string.Compare(EF.Property<string>(a, "SearchAccountId"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchAccountId"), upper) < 0)
+            || (a.EndpointId == endpointId && string.Compare(EF.Property<string>(a, "SearchDisplayName"), prefix) >= 0 && string.Compare(EF.Property<string>(a, "SearchDisplayName"), upper) < 0));
+    }
+
+    internal static string Escape(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+
+    /// <summary>
+    /// Ids of one page of a search in name order: each alternative alone (endpoint and other filters in
+    /// <paramref name="filtered"/>, then one range of its index) contributes its first skip+take by name; the union of
+    /// those, ordered again, holds the page. SQLite: three SEARCHes of the (EndpointId, Search…) indexes, each sorted
+    /// with a bounded temp B-tree, UNION USING TEMP B-TREE.
+    /// </summary>
+    public static IQueryable<long> PageInNameOrder(IQueryable<Account> filtered, string prefix, int skip, int take)
+    {
+        var upper = UpperBound(prefix);
+        IQueryable<NameKey> First(string key) => filtered
+            .Where(a => string.Compare(EF.Property<string>(a, key), prefix) >= 0 && string.Compare(EF.Property<string>(a, key), upper) < 0)
+            .Select(a => new NameKey { Name = a.Name, Id = a.Id }).OrderBy(k => k.Name).ThenBy(k => k.Id).Take(skip + take);
+        return First("SearchName").Union(First("SearchAccountId")).Union(First("SearchDisplayName"))
+            .OrderBy(k => k.Name).ThenBy(k => k.Id).Skip(skip).Take(take).Select(k => k.Id);
+    }
+
+    private sealed class NameKey
+    {
+        public required string Name { get; init; }
+        public long Id { get; init; }
+    }
 }
