@@ -93,6 +93,10 @@ public sealed class SecretRedactor
         var alt = string.Join("|", fields.Select(Regex.Escape));
         // "field" : "value"  |  "field": 123   |  field=value (form/query)
         var pattern = $"(?<json>\"(?:{alt})\"\\s*:\\s*)(?:(?<q>\")(?:[^\"\\\\]|\\\\.)*\"|[^,}}\\s\\]]+)|(?<form>(?:^|[?&;\\s])(?:{alt})=)[^&\\s;]*";
-        return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        // Every alternative above starts with a different character class, so matching is linear in the text and
+        // cannot backtrack catastrophically. The timeout is only a backstop: it must be generous, because a
+        // whole response page (tens of MB for a SAP group page) is redacted at once and a 1 s limit failed a
+        // 1M-account import on a busy 2-core machine (RegexMatchTimeoutException ends the import, fail-closed).
+        return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(60));
     }
 }
