@@ -14,9 +14,11 @@ public partial class JobsJourneyTests(BrowserFixture browser)
     [Fact]
     public async Task ImportFromJobsPage_ProgressThenRunDetail_ExchangeShowsAuthorizationRedacted_AccountsListed()
     {
-        // Arrange: the real SAP BTP package set up against its simulator, each request slowed so the run is watchable
+        // Arrange: the real SAP BTP package set up against its simulator, each request slowed so the run is watchable.
+        // The package reads these 250 accounts in very few requests, so 400 ms per request made a ~1 s run that a
+        // clean-clone CI run once finished before the page showed its progress; 1.5 s per request keeps it visible.
         await using var sim = await SimulatorHost.StartAsync(SimulatedSystem.SapBtp, new SimulatorOptions { Seed = 51, Accounts = 250, EntitlementsPerType = 6, DefaultPageSize = 50 });
-        sim.Faults.Add(new FaultRule { Kind = FaultKind.Latency, PathPattern = "*", Latency = TimeSpan.FromMilliseconds(400) });
+        sim.Faults.Add(new FaultRule { Kind = FaultKind.Latency, PathPattern = "*", Latency = TimeSpan.FromMilliseconds(1500) });
         var packages = SimulatedApplicationSetup.FindPackageFolder(AppContext.BaseDirectory) ?? throw new DirectoryNotFoundException("../shared/packages/saviynt");
         var endpoint = await browser.Portal.Services.GetRequiredService<SimulatedApplicationSetup>().SetUpAsync(sim, packages, "sap-btp-jobs", "sap-btp-jobs-ep", "admin");
         var page = await browser.NewPageAsync();
