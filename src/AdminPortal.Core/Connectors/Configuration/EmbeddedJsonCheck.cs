@@ -43,6 +43,12 @@ public static partial class EmbeddedJsonCheck
             return [];
         }
 
+        return Check(attributeName, root);
+    }
+
+    /// <summary>Problems of an attribute already parsed (with line info, so the messages can name the line).</summary>
+    public static IReadOnlyList<EmbeddedJsonProblem> Check(string attributeName, JToken root)
+    {
         var problems = new List<EmbeddedJsonProblem>();
         if (root is not JContainer container) return [];
         foreach (var property in container.DescendantsAndSelf().OfType<JProperty>())

@@ -38,6 +38,12 @@ public static class TemplateSyntaxCheck
             return [];
         }
 
+        return Check(attributeName, root, limits);
+    }
+
+    /// <summary>Problems of an attribute already parsed (with line info, so the messages can name the line).</summary>
+    public static IReadOnlyList<TemplateSyntaxProblem> Check(string attributeName, JToken root, EvaluationLimits? limits = null)
+    {
         var problems = new List<TemplateSyntaxProblem>();
         var values = root is JContainer container ? container.DescendantsAndSelf() : [root];
         foreach (var value in values.OfType<JValue>().Where(v => v.Type == JTokenType.String))

@@ -259,11 +259,14 @@ public class ConnectionService(IDbContextFactory<AdminPortalDbContext> dbFactory
     public static IReadOnlyList<string> ValidateForSave(string attributeName, string? text)
     {
         if (ValidateJson(attributeName, text) is { } error) return [error];
-        var templates = TemplateSyntaxCheck.Check(attributeName, text);
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        // Parsed once (with line info) for both checks below; ValidateJson has just proven it parses.
+        var root = Newtonsoft.Json.Linq.JToken.Parse(text);
+        var templates = TemplateSyntaxCheck.Check(attributeName, root);
         // A body whose template is broken would be reported twice (the JSON check cannot fill it): once is enough.
         var brokenPaths = templates.Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
         return templates.Select(p => p.Message)
-            .Concat(EmbeddedJsonCheck.Check(attributeName, text).Where(p => !brokenPaths.Contains(p.Path)).Select(p => p.Message))
+            .Concat(EmbeddedJsonCheck.Check(attributeName, root).Where(p => !brokenPaths.Contains(p.Path)).Select(p => p.Message))
             .ToList();
     }
 
