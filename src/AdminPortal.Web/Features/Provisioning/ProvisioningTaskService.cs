@@ -55,6 +55,7 @@ public sealed class ProvisioningTaskService(
     AuditService audit,
     IOptionsMonitor<ProvisioningOptions> options,
     TimeProvider clock,
+    ProvisioningPhaseTimes phases,
     ILogger<ProvisioningTaskService> logger)
 {
     public const int MaxExchangesPerAttempt = 200;
@@ -156,6 +157,7 @@ public sealed class ProvisioningTaskService(
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
         var now = Now;
+        var selecting = ProvisioningPhaseTimes.Start();
         List<TaskCandidate> candidates;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -169,6 +171,7 @@ public sealed class ProvisioningTaskService(
         foreach (var id in candidates.Select(c => c.ConnectionId).OfType<int>().Distinct()) limits[id] = await connectors.LimitsAsync(id, ct);
         var picked = ProvisioningRules.SelectDue(candidates, id => id is { } c ? limits[c] : ProvisioningLimits.Unlimited, now, options.CurrentValue.MaxTasksPerRun);
         var pass = new PassSessions(connectors, limits);
+        phases.Add(ProvisioningPhaseTimes.Phase.Select, selecting);
         var ran = 0;
         foreach (var batch in picked.Chunk(Math.Max(1, options.CurrentValue.BatchSize)))
         {
@@ -193,20 +196,27 @@ public sealed class ProvisioningTaskService(
     private async Task<int> RunBatchAsync(IReadOnlyList<long> ids, PassSessions pass, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var claiming = ProvisioningPhaseTimes.Start();
         await db.Database.OpenConnectionAsync(ct); // one connection for the claim, the inputs and every intent
         var claims = await ClaimAsync(db, ids, ct);
+        phases.Add(ProvisioningPhaseTimes.Phase.Claim, claiming);
         if (claims.Count == 0) return 0;
         var pending = new PendingResults(TimeSpan.FromMilliseconds(Math.Max(0, options.CurrentValue.ResultFlushMilliseconds)), clock);
         var next = 0;
         var ran = 0;
         try
         {
+            var loading = ProvisioningPhaseTimes.Start();
             var inputs = await ProvisioningRequestBuilder.LoadAsync(db, claims.Select(c => (c.Task, c.Account)).ToList(), ct);
+            phases.Add(ProvisioningPhaseTimes.Phase.Inputs, loading);
             for (; next < claims.Count; next++)
             {
                 ct.ThrowIfCancellationRequested();
                 var claim = claims[next];
-                if (!await RecordIntentAsync(db, claim, ct)) continue;
+                var intending = ProvisioningPhaseTimes.Start();
+                var intended = await RecordIntentAsync(db, claim, ct);
+                phases.Add(ProvisioningPhaseTimes.Phase.Intent, intending);
+                if (!intended) continue;
                 var endpoint = inputs.Endpoints[claim.Task.EndpointId];
                 var run = AttemptAsync(claim, endpoint, inputs, pass, ct);
                 while (!run.IsCompleted && pending.Due is { } due)
@@ -217,6 +227,7 @@ public sealed class ProvisioningTaskService(
 
                 var result = await run;
                 pending.Add(new Attempted(claim.Task.Id, claim.Account?.Id, endpoint, result));
+                phases.CountTask();
                 ran++;
                 if (pending.IsDue) await WriteResultsAsync(pending);
                 if (pass.WaitBetweenTasks(endpoint.SecuritySystem?.ProvisioningConnectionId) is { } wait && wait > TimeSpan.Zero && next + 1 < claims.Count)
@@ -227,7 +238,9 @@ public sealed class ProvisioningTaskService(
         {
             // Attempts that finished are recorded even when the batch stops (shutdown, database error): only the one in flight keeps its intent.
             if (pending.Count > 0) await WriteResultsAsync(pending);
+            var releasing = ProvisioningPhaseTimes.Start();
             if (next < claims.Count) await ReleaseAsync(db, claims.Skip(next).ToList());
+            phases.Add(ProvisioningPhaseTimes.Phase.Release, releasing);
         }
 
         return ran;
@@ -416,7 +429,18 @@ public sealed class ProvisioningTaskService(
             var connectionId = endpoint.SecuritySystem?.ProvisioningConnectionId
                                ?? throw new ProvisioningSetupException($"Security system '{endpoint.SecuritySystem?.Name}' has no provisioning connection.");
             var session = await pass.SessionAsync(connectionId, ct);
-            return await session.RunAsync(requests.Build(inputs, task, claim.Account), ct);
+            var building = ProvisioningPhaseTimes.Start();
+            var request = requests.Build(inputs, task, claim.Account);
+            phases.Add(ProvisioningPhaseTimes.Phase.Build, building);
+            var running = ProvisioningPhaseTimes.Start();
+            try
+            {
+                return await session.RunAsync(request, ct);
+            }
+            finally
+            {
+                phases.Add(ProvisioningPhaseTimes.Phase.Engine, running);
+            }
         }
         catch (Exception e) when (e is ProvisioningSetupException or ConnectorConfigException or NotSupportedException)
         {
@@ -444,6 +468,7 @@ public sealed class ProvisioningTaskService(
     {
         var items = pending.TakeAll();
         var ct = CancellationToken.None; // results of calls that were sent are always recorded
+        var loading = ProvisioningPhaseTimes.Start();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // ApplySuccess looks rows up in Local, which would scan every tracked entity for changes on each call: detect once, before saving
         db.ChangeTracker.AutoDetectChangesEnabled = false;
@@ -465,6 +490,8 @@ public sealed class ProvisioningTaskService(
         var sequenceStarts = await db.HttpExchanges.Where(x => x.TaskId != null && ids.Contains(x.TaskId.Value))
             .GroupBy(x => x.TaskId!.Value).Select(g => new { TaskId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.TaskId, g => g.Count, ct);
 
+        phases.Add(ProvisioningPhaseTimes.Phase.WriteLoad, loading);
+        var applying = ProvisioningPhaseTimes.Start();
         var changed = new List<ProvisioningTask>(items.Count);
         foreach (var item in items)
         {
@@ -502,7 +529,10 @@ public sealed class ProvisioningTaskService(
         // The requests' status moves in the same transaction as their tasks.
         await UpdateRequestsAsync(db, changed, ct);
         db.ChangeTracker.DetectChanges();
+        phases.Add(ProvisioningPhaseTimes.Phase.WriteApply, applying);
+        var saving = ProvisioningPhaseTimes.Start();
         await db.SaveChangesAsync(ct);
+        phases.Add(ProvisioningPhaseTimes.Phase.WriteSave, saving);
         foreach (var task in changed)
             logger.LogInformation("Provisioning task {TaskId} ({Type}) attempt {Attempt}: {Status}", task.Id, task.Type, task.Attempts, task.Status);
 
