@@ -6,6 +6,7 @@ using AdminPortal.Core.Domain;
 using AdminPortal.Data;
 using AdminPortal.Web.Features.Audit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
 using DomainExchange = AdminPortal.Core.Domain.HttpExchange;
@@ -474,7 +475,8 @@ public sealed class ProvisioningTaskService(
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = Now;
         var ids = items.Select(i => i.TaskId).ToList();
-        var tasks = await db.ProvisioningTasks.Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        // not tracked: their new state is written by ResultRowWriter, not by SaveChanges
+        var tasks = await db.ProvisioningTasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
         var accountIds = items.Select(i => i.AccountId).OfType<long>().Distinct().ToList();
         var accounts = await db.Accounts.Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
         var targetIds = items.Where(i => i.Result.Success && tasks[i.TaskId].Type == ProvisioningTaskType.CreateAccount).Select(i => TargetId(i.Result)).OfType<string>().Distinct().ToList();
@@ -493,6 +495,8 @@ public sealed class ProvisioningTaskService(
         phases.Add(ProvisioningPhaseTimes.Phase.WriteLoad, loading);
         var applying = ProvisioningPhaseTimes.Start();
         var changed = new List<ProvisioningTask>(items.Count);
+        var exchanges = new List<DomainExchange>(items.Count);
+        var attempts = new List<AuditEvent>(items.Count);
         foreach (var item in items)
         {
             var task = tasks[item.TaskId];
@@ -520,8 +524,8 @@ public sealed class ProvisioningTaskService(
             }
 
             var sequenceStart = sequenceStarts.GetValueOrDefault(task.Id);
-            db.HttpExchanges.AddRange(result.Exchanges.Take(MaxExchangesPerAttempt).Select((x, i) => ExchangeRows.From(x, sequenceStart + i, taskId: task.Id)));
-            db.AuditEvents.Add(audit.Create("system", "provisioning.attempt", "task", task.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            exchanges.AddRange(result.Exchanges.Take(MaxExchangesPerAttempt).Select((x, i) => ExchangeRows.From(x, sequenceStart + i, taskId: task.Id)));
+            attempts.Add(audit.Create("system", "provisioning.attempt", "task", task.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 $"{task.Type} attempt {task.Attempts}: {task.Status}{(outcome.NextAttemptUtc is { } n ? $", next {n:u}" : "")}{(result.Success ? "" : " — " + task.LastError)}"));
             changed.Add(task);
         }
@@ -531,7 +535,24 @@ public sealed class ProvisioningTaskService(
         db.ChangeTracker.DetectChanges();
         phases.Add(ProvisioningPhaseTimes.Phase.WriteApply, applying);
         var saving = ProvisioningPhaseTimes.Start();
-        await db.SaveChangesAsync(ct);
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            await using (var rows = new ResultRowWriter(db.Database.GetDbConnection(), tx.GetDbTransaction()))
+            {
+                // the attempts' audit events before the requests' (SaveChanges), as they happened
+                foreach (var exchange in exchanges) await rows.InsertAsync(exchange, ct);
+                foreach (var attempt in attempts) await rows.InsertAsync(attempt, ct);
+                await db.SaveChangesAsync(ct);
+                foreach (var task in changed)
+                {
+                    if (task.Account is { } account) task.AccountId = account.Id; // a created account has its id now
+                    await rows.UpdateAsync(task, ct);
+                }
+            }
+
+            await tx.CommitAsync(ct);
+        }
+
         phases.Add(ProvisioningPhaseTimes.Phase.WriteSave, saving);
         foreach (var task in changed)
             logger.LogInformation("Provisioning task {TaskId} ({Type}) attempt {Attempt}: {Status}", task.Id, task.Type, task.Attempts, task.Status);
