@@ -496,6 +496,7 @@ public sealed class ProvisioningTaskService(
         var applying = ProvisioningPhaseTimes.Start();
         var changed = new List<ProvisioningTask>(items.Count);
         var exchanges = new List<DomainExchange>(items.Count);
+        var newAccounts = new Dictionary<(int EndpointId, string AccountId), Account>();
         var attempts = new List<AuditEvent>(items.Count);
         foreach (var item in items)
         {
@@ -514,7 +515,7 @@ public sealed class ProvisioningTaskService(
                 task.ErrorSignature = null;
                 task.CompletedUtc = now;
                 task.CompletedBy = "engine";
-                ApplySuccess(db, task, item.Endpoint, account, result, now);
+                ApplySuccess(db, newAccounts, task, item.Endpoint, account, result, now);
             }
             else
             {
@@ -537,8 +538,9 @@ public sealed class ProvisioningTaskService(
         var saving = ProvisioningPhaseTimes.Start();
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
-            await using (var rows = new ResultRowWriter(db.Database.GetDbConnection(), tx.GetDbTransaction()))
+            await using (var rows = new ResultRowWriter(db.Database.GetDbConnection(), tx.GetDbTransaction(), db.Model))
             {
+                foreach (var account in newAccounts.Values) await rows.InsertAsync(account, ct);
                 // the attempts' audit events before the requests' (SaveChanges), as they happened
                 foreach (var exchange in exchanges) await rows.InsertAsync(exchange, ct);
                 foreach (var attempt in attempts) await rows.InsertAsync(attempt, ct);
@@ -580,7 +582,8 @@ public sealed class ProvisioningTaskService(
 
     /// <summary>The account and link changes of a successful attempt. Existing accounts (by target id) and links must be loaded into
     /// <paramref name="db"/> already (<see cref="WriteResultsAsync"/> loads them for the whole group).</summary>
-    private static void ApplySuccess(AdminPortalDbContext db, ProvisioningTask task, Core.Domain.Endpoint endpoint, Account? account, ProvisioningResult result, DateTime now)
+    private static void ApplySuccess(AdminPortalDbContext db, Dictionary<(int EndpointId, string AccountId), Account> newAccounts, ProvisioningTask task,
+        Core.Domain.Endpoint endpoint, Account? account, ProvisioningResult result, DateTime now)
     {
         switch (task.Type)
         {
@@ -589,11 +592,12 @@ public sealed class ProvisioningTaskService(
                 var props = result.AccountProperties;
                 var targetId = TargetId(result);
                 if (targetId is null) break;
-                var existing = db.Accounts.Local.FirstOrDefault(a => a.EndpointId == endpoint.Id && a.AccountId == targetId);
+                var existing = newAccounts.GetValueOrDefault((endpoint.Id, targetId)) ?? db.Accounts.Local.FirstOrDefault(a => a.EndpointId == endpoint.Id && a.AccountId == targetId);
                 if (existing is null)
                 {
+                    // inserted by ResultRowWriter with the group, not tracked
                     existing = new Account { EndpointId = endpoint.Id, AccountId = targetId, Name = props.GetValueOrDefault("name") ?? targetId, Status = AccountStatus.PendingCreate, CreatedUtc = now };
-                    db.Accounts.Add(existing);
+                    newAccounts[(endpoint.Id, targetId)] = existing;
                 }
 
                 existing.OwnerUserId ??= task.UserId;
