@@ -88,6 +88,7 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.TaskPayloadProtector>();
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningRequestBuilder>();
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.EmailService>();
+        services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningPhaseTimes>();
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.ProvisioningTaskService>();
         services.AddSingleton<AdminPortal.Web.Features.Provisioning.AccessRequestService>();
         services.AddHostedService<AdminPortal.Web.Features.Provisioning.ProvisioningRunner>();

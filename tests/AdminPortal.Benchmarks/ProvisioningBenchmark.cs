@@ -56,6 +56,8 @@ public sealed class ProvisioningBenchmark(string packageFolder, TextWriter outpu
 
             await SeedCreateTasksAsync(dbFactory, endpoint, taskCount, ct);
             var accountsBefore = sim.State.GetAccounts().Count;
+            var phases = services.GetRequiredService<ProvisioningPhaseTimes>();
+            phases.Reset();
             await using (var memory = MemorySampler.Start())
             {
                 var sw = Stopwatch.StartNew();
@@ -74,6 +76,7 @@ public sealed class ProvisioningBenchmark(string packageFolder, TextWriter outpu
                 figures.Add(new("provisioning: CreateAccount tasks through WSRETRY", taskCount, sw.Elapsed.TotalSeconds, taskCount / sw.Elapsed.TotalSeconds, memory.FootprintBytes,
                     sw.Elapsed.TotalSeconds / baseSeconds, "baseline", $"{completed} completed in {passes - 1} pass(es), batches of {options.BatchSize} claimed per transaction, each task's intent recorded before its call, results and exchanges stored in groups (≤ {options.ResultFlushMilliseconds} ms); target 500 tasks/s"));
                 Print(figures[^1]);
+                output.WriteLine($"  where the time went: {phases.PerTask()} (wall {sw.Elapsed.TotalMilliseconds / taskCount:0.000} ms per task)");
             }
 
             figures.Add(await InstantLatencyAsync(services, sim, endpoint, latencySamples, ct));

@@ -111,30 +111,48 @@ public sealed class ProvisioningBatchTests
         Assert.DoesNotContain(first.Sim.Requests, r => r.Method == "POST" && r.Body.Contains("svc-r1", StringComparison.Ordinal)); // the data directory's connection points at the first simulator
     }
 
-    /// <summary>Records, per SaveChanges, the tasks and requests whose state it writes.</summary>
-    private sealed class SaveRecorder : SaveChangesInterceptor
+    /// <summary>
+    /// At every commit of an explicit transaction, the state of the watched tasks and request as that transaction sees them.
+    /// The result group writes its task states with prepared SQL and the request's status with EF (ADR-016), so the claim
+    /// "one save" is observed where it matters: the commit that makes them visible.
+    /// </summary>
+    private sealed class CommitRecorder : DbTransactionInterceptor
     {
-        public ConcurrentQueue<List<string>> Saves { get; } = new();
+        public List<long> TaskIds { get; } = [];
+        public long RequestId { get; set; }
+        public ConcurrentQueue<List<string>> Commits { get; } = new();
 
-        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        public override async ValueTask<InterceptionResult> TransactionCommittingAsync(System.Data.Common.DbTransaction transaction, TransactionEventData eventData,
+            InterceptionResult result, CancellationToken cancellationToken = default)
         {
-            var changes = eventData.Context!.ChangeTracker.Entries()
-                .Where(e => e.State == EntityState.Modified)
-                .Select(e => e.Entity switch
+            if (TaskIds.Count > 0)
+            {
+                var state = new List<string>();
+                await using var command = transaction.Connection!.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = $"SELECT 'task ' || Id, Status FROM ProvisioningTasks WHERE Id IN ({string.Join(", ", TaskIds)}) "
+                                      + $"UNION ALL SELECT 'request ' || Id, Status FROM AccessRequests WHERE Id = {RequestId} ORDER BY 1";
+                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
                 {
-                    ProvisioningTask t => $"task {t.Id} {t.Status}",
-                    AccessRequest r => $"request {r.Id} {r.Status}",
-                    _ => null,
-                }).OfType<string>().ToList();
-            if (changes.Count > 0) Saves.Enqueue(changes);
-            return base.SavingChangesAsync(eventData, result, cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        var what = reader.GetString(0);
+                        var status = reader.GetInt32(1);
+                        state.Add(what.StartsWith("task", StringComparison.Ordinal) ? $"{what} {(ProvisioningTaskStatus)status}" : $"{what} {(AccessRequestStatus)status}");
+                    }
+                }
+
+                Commits.Enqueue(state);
+            }
+
+            return await base.TransactionCommittingAsync(transaction, eventData, result, cancellationToken);
         }
     }
 
     [Fact]
-    public async Task GroupedResults_TwoTasksOfOneRequestInOneGroup_TheyAndTheRequestsNewStatusAreOneSave()
+    public async Task GroupedResults_TwoTasksOfOneRequestInOneGroup_TheyAndTheRequestsNewStatusAreOneCommit()
     {
-        var recorder = new SaveRecorder();
+        var recorder = new CommitRecorder();
         await using var h = await ProvisioningHarness.StartAsync(SimulatedSystem.SapBtp, instant: false, OnDemand, correlationRule: "name=email",
             services: s => s.ConfigureDbContext<AdminPortalDbContext>(o => o.AddInterceptors(recorder)));
         var member = h.Sim.State.GetAccounts().First(a => a.Active);
@@ -153,16 +171,18 @@ public sealed class ProvisioningBatchTests
         await h.Service<AccessRequestService>().DecideAsync(requestId, true, null, new Actor("boss", false));
         var taskIds = (await h.TasksOfAsync(requestId)).Select(t => t.Id).ToList();
         Assert.Equal(2, taskIds.Count);
-        while (recorder.Saves.TryDequeue(out _)) { }
+        recorder.RequestId = requestId;
+        recorder.TaskIds.AddRange(taskIds);
 
         Assert.Equal(2, await h.Service<ProvisioningTaskService>().RunDueAsync(CancellationToken.None));
 
         Assert.All(await h.TasksOfAsync(requestId), t => Assert.True(t.Status == ProvisioningTaskStatus.Completed, t.LastError));
-        var save = Assert.Single(recorder.Saves, s => s.Any(c => c.EndsWith(" Completed", StringComparison.Ordinal)));
-        Assert.Contains($"task {taskIds[0]} Completed", save);
-        Assert.Contains($"task {taskIds[1]} Completed", save);
-        Assert.Contains($"request {requestId} Provisioned", save);
-        Assert.DoesNotContain(recorder.Saves, s => s.Contains($"request {requestId} Provisioned") && s != save);
+        // the first commit that shows a completed task shows both, and the request Provisioned
+        var commit = recorder.Commits.First(c => c.Any(x => x.EndsWith(" Completed", StringComparison.Ordinal)));
+        Assert.Contains($"task {taskIds[0]} Completed", commit);
+        Assert.Contains($"task {taskIds[1]} Completed", commit);
+        Assert.Contains($"request {requestId} Provisioned", commit);
+        Assert.DoesNotContain(recorder.Commits.TakeWhile(c => c != commit), c => c.Contains($"request {requestId} Provisioned"));
         foreach (var g in groups) Assert.Contains(h.Sim.State.GetMembershipsOf(member.Id), m => m.EntitlementId == g);
     }
 

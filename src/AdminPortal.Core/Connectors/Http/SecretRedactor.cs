@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 
 namespace AdminPortal.Core.Connectors.Http;
@@ -24,6 +25,12 @@ public sealed class SecretRedactor
     private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private Regex? _fieldRegex;
+    private string[]? _longestFirst;
+
+    /// <summary>Compiled field patterns by pattern text. Every engine (each import run, each WSRETRY pass) has its own redactor,
+    /// nearly always with the default fields: compiling once per process keeps construction cheap and each exchange's dozen
+    /// redactions (URLs, headers, bodies) at compiled speed. Bounded: the patterns come from connection configuration.</summary>
+    private static readonly ConcurrentDictionary<string, Regex> Compiled = new(StringComparer.Ordinal);
 
     public SecretRedactor(IEnumerable<string>? secrets = null, IEnumerable<string>? sensitiveFields = null)
     {
@@ -39,11 +46,11 @@ public sealed class SecretRedactor
         lock (_gate)
         {
             var v = value.Trim();
-            if (v.Length >= 4) _secrets.Add(v);
+            if (v.Length >= 4 && _secrets.Add(v)) _longestFirst = null;
             int sp = v.IndexOf(' ', StringComparison.Ordinal);
-            if (sp > 0 && v.Length - sp - 1 >= 4) _secrets.Add(v[(sp + 1)..]);
+            if (sp > 0 && v.Length - sp - 1 >= 4 && _secrets.Add(v[(sp + 1)..])) _longestFirst = null;
             var enc = Uri.EscapeDataString(v);
-            if (enc != v && enc.Length >= 4) _secrets.Add(enc);
+            if (enc != v && enc.Length >= 4 && _secrets.Add(enc)) _longestFirst = null;
         }
     }
 
@@ -79,7 +86,7 @@ public sealed class SecretRedactor
         lock (_gate)
         {
             rx = _fieldRegex ??= BuildFieldRegex(_fields);
-            secrets = _secrets.OrderByDescending(s => s.Length).ToArray();
+            secrets = _longestFirst ??= _secrets.OrderByDescending(s => s.Length).ToArray();
         }
         var result = rx.Replace(text, m => m.Groups["json"].Success
             ? m.Groups["json"].Value + (m.Groups["q"].Success ? "\"" + Mask + "\"" : Mask)
@@ -97,6 +104,9 @@ public sealed class SecretRedactor
         // cannot backtrack catastrophically. The timeout is only a backstop: it must be generous, because a
         // whole response page (tens of MB for a SAP group page) is redacted at once and a 1 s limit failed a
         // 1M-account import on a busy 2-core machine (RegexMatchTimeoutException ends the import, fail-closed).
-        return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(60));
+        if (Compiled.TryGetValue(pattern, out var cached)) return cached;
+        var rx = new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(60));
+        if (Compiled.Count < 64) Compiled.TryAdd(pattern, rx);
+        return rx;
     }
 }

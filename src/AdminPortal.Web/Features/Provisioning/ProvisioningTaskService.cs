@@ -6,6 +6,7 @@ using AdminPortal.Core.Domain;
 using AdminPortal.Data;
 using AdminPortal.Web.Features.Audit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
 using DomainExchange = AdminPortal.Core.Domain.HttpExchange;
@@ -55,6 +56,7 @@ public sealed class ProvisioningTaskService(
     AuditService audit,
     IOptionsMonitor<ProvisioningOptions> options,
     TimeProvider clock,
+    ProvisioningPhaseTimes phases,
     ILogger<ProvisioningTaskService> logger)
 {
     public const int MaxExchangesPerAttempt = 200;
@@ -156,6 +158,7 @@ public sealed class ProvisioningTaskService(
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
         var now = Now;
+        var selecting = ProvisioningPhaseTimes.Start();
         List<TaskCandidate> candidates;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
@@ -169,6 +172,7 @@ public sealed class ProvisioningTaskService(
         foreach (var id in candidates.Select(c => c.ConnectionId).OfType<int>().Distinct()) limits[id] = await connectors.LimitsAsync(id, ct);
         var picked = ProvisioningRules.SelectDue(candidates, id => id is { } c ? limits[c] : ProvisioningLimits.Unlimited, now, options.CurrentValue.MaxTasksPerRun);
         var pass = new PassSessions(connectors, limits);
+        phases.Add(ProvisioningPhaseTimes.Phase.Select, selecting);
         var ran = 0;
         foreach (var batch in picked.Chunk(Math.Max(1, options.CurrentValue.BatchSize)))
         {
@@ -193,20 +197,27 @@ public sealed class ProvisioningTaskService(
     private async Task<int> RunBatchAsync(IReadOnlyList<long> ids, PassSessions pass, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var claiming = ProvisioningPhaseTimes.Start();
         await db.Database.OpenConnectionAsync(ct); // one connection for the claim, the inputs and every intent
         var claims = await ClaimAsync(db, ids, ct);
+        phases.Add(ProvisioningPhaseTimes.Phase.Claim, claiming);
         if (claims.Count == 0) return 0;
         var pending = new PendingResults(TimeSpan.FromMilliseconds(Math.Max(0, options.CurrentValue.ResultFlushMilliseconds)), clock);
         var next = 0;
         var ran = 0;
         try
         {
+            var loading = ProvisioningPhaseTimes.Start();
             var inputs = await ProvisioningRequestBuilder.LoadAsync(db, claims.Select(c => (c.Task, c.Account)).ToList(), ct);
+            phases.Add(ProvisioningPhaseTimes.Phase.Inputs, loading);
             for (; next < claims.Count; next++)
             {
                 ct.ThrowIfCancellationRequested();
                 var claim = claims[next];
-                if (!await RecordIntentAsync(db, claim, ct)) continue;
+                var intending = ProvisioningPhaseTimes.Start();
+                var intended = await RecordIntentAsync(db, claim, ct);
+                phases.Add(ProvisioningPhaseTimes.Phase.Intent, intending);
+                if (!intended) continue;
                 var endpoint = inputs.Endpoints[claim.Task.EndpointId];
                 var run = AttemptAsync(claim, endpoint, inputs, pass, ct);
                 while (!run.IsCompleted && pending.Due is { } due)
@@ -217,6 +228,7 @@ public sealed class ProvisioningTaskService(
 
                 var result = await run;
                 pending.Add(new Attempted(claim.Task.Id, claim.Account?.Id, endpoint, result));
+                phases.CountTask();
                 ran++;
                 if (pending.IsDue) await WriteResultsAsync(pending);
                 if (pass.WaitBetweenTasks(endpoint.SecuritySystem?.ProvisioningConnectionId) is { } wait && wait > TimeSpan.Zero && next + 1 < claims.Count)
@@ -227,7 +239,9 @@ public sealed class ProvisioningTaskService(
         {
             // Attempts that finished are recorded even when the batch stops (shutdown, database error): only the one in flight keeps its intent.
             if (pending.Count > 0) await WriteResultsAsync(pending);
+            var releasing = ProvisioningPhaseTimes.Start();
             if (next < claims.Count) await ReleaseAsync(db, claims.Skip(next).ToList());
+            phases.Add(ProvisioningPhaseTimes.Phase.Release, releasing);
         }
 
         return ran;
@@ -416,7 +430,18 @@ public sealed class ProvisioningTaskService(
             var connectionId = endpoint.SecuritySystem?.ProvisioningConnectionId
                                ?? throw new ProvisioningSetupException($"Security system '{endpoint.SecuritySystem?.Name}' has no provisioning connection.");
             var session = await pass.SessionAsync(connectionId, ct);
-            return await session.RunAsync(requests.Build(inputs, task, claim.Account), ct);
+            var building = ProvisioningPhaseTimes.Start();
+            var request = requests.Build(inputs, task, claim.Account);
+            phases.Add(ProvisioningPhaseTimes.Phase.Build, building);
+            var running = ProvisioningPhaseTimes.Start();
+            try
+            {
+                return await session.RunAsync(request, ct);
+            }
+            finally
+            {
+                phases.Add(ProvisioningPhaseTimes.Phase.Engine, running);
+            }
         }
         catch (Exception e) when (e is ProvisioningSetupException or ConnectorConfigException or NotSupportedException)
         {
@@ -444,12 +469,14 @@ public sealed class ProvisioningTaskService(
     {
         var items = pending.TakeAll();
         var ct = CancellationToken.None; // results of calls that were sent are always recorded
+        var loading = ProvisioningPhaseTimes.Start();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // ApplySuccess looks rows up in Local, which would scan every tracked entity for changes on each call: detect once, before saving
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         var now = Now;
         var ids = items.Select(i => i.TaskId).ToList();
-        var tasks = await db.ProvisioningTasks.Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+        // not tracked: their new state is written by ResultRowWriter, not by SaveChanges
+        var tasks = await db.ProvisioningTasks.AsNoTracking().Where(t => ids.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
         var accountIds = items.Select(i => i.AccountId).OfType<long>().Distinct().ToList();
         var accounts = await db.Accounts.Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
         var targetIds = items.Where(i => i.Result.Success && tasks[i.TaskId].Type == ProvisioningTaskType.CreateAccount).Select(i => TargetId(i.Result)).OfType<string>().Distinct().ToList();
@@ -465,7 +492,12 @@ public sealed class ProvisioningTaskService(
         var sequenceStarts = await db.HttpExchanges.Where(x => x.TaskId != null && ids.Contains(x.TaskId.Value))
             .GroupBy(x => x.TaskId!.Value).Select(g => new { TaskId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.TaskId, g => g.Count, ct);
 
+        phases.Add(ProvisioningPhaseTimes.Phase.WriteLoad, loading);
+        var applying = ProvisioningPhaseTimes.Start();
         var changed = new List<ProvisioningTask>(items.Count);
+        var exchanges = new List<DomainExchange>(items.Count);
+        var newAccounts = new Dictionary<(int EndpointId, string AccountId), Account>();
+        var attempts = new List<AuditEvent>(items.Count);
         foreach (var item in items)
         {
             var task = tasks[item.TaskId];
@@ -483,7 +515,7 @@ public sealed class ProvisioningTaskService(
                 task.ErrorSignature = null;
                 task.CompletedUtc = now;
                 task.CompletedBy = "engine";
-                ApplySuccess(db, task, item.Endpoint, account, result, now);
+                ApplySuccess(db, newAccounts, task, item.Endpoint, account, result, now);
             }
             else
             {
@@ -493,8 +525,8 @@ public sealed class ProvisioningTaskService(
             }
 
             var sequenceStart = sequenceStarts.GetValueOrDefault(task.Id);
-            db.HttpExchanges.AddRange(result.Exchanges.Take(MaxExchangesPerAttempt).Select((x, i) => ExchangeRows.From(x, sequenceStart + i, taskId: task.Id)));
-            db.AuditEvents.Add(audit.Create("system", "provisioning.attempt", "task", task.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            exchanges.AddRange(result.Exchanges.Take(MaxExchangesPerAttempt).Select((x, i) => ExchangeRows.From(x, sequenceStart + i, taskId: task.Id)));
+            attempts.Add(audit.Create("system", "provisioning.attempt", "task", task.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 $"{task.Type} attempt {task.Attempts}: {task.Status}{(outcome.NextAttemptUtc is { } n ? $", next {n:u}" : "")}{(result.Success ? "" : " — " + task.LastError)}"));
             changed.Add(task);
         }
@@ -502,7 +534,28 @@ public sealed class ProvisioningTaskService(
         // The requests' status moves in the same transaction as their tasks.
         await UpdateRequestsAsync(db, changed, ct);
         db.ChangeTracker.DetectChanges();
-        await db.SaveChangesAsync(ct);
+        phases.Add(ProvisioningPhaseTimes.Phase.WriteApply, applying);
+        var saving = ProvisioningPhaseTimes.Start();
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            await using (var rows = new ResultRowWriter(db.Database.GetDbConnection(), tx.GetDbTransaction(), db.Model))
+            {
+                foreach (var account in newAccounts.Values) await rows.InsertAsync(account, ct);
+                // the attempts' audit events before the requests' (SaveChanges), as they happened
+                foreach (var exchange in exchanges) await rows.InsertAsync(exchange, ct);
+                foreach (var attempt in attempts) await rows.InsertAsync(attempt, ct);
+                await db.SaveChangesAsync(ct);
+                foreach (var task in changed)
+                {
+                    if (task.Account is { } account) task.AccountId = account.Id; // a created account has its id now
+                    await rows.UpdateAsync(task, ct);
+                }
+            }
+
+            await tx.CommitAsync(ct);
+        }
+
+        phases.Add(ProvisioningPhaseTimes.Phase.WriteSave, saving);
         foreach (var task in changed)
             logger.LogInformation("Provisioning task {TaskId} ({Type}) attempt {Attempt}: {Status}", task.Id, task.Type, task.Attempts, task.Status);
 
@@ -529,7 +582,8 @@ public sealed class ProvisioningTaskService(
 
     /// <summary>The account and link changes of a successful attempt. Existing accounts (by target id) and links must be loaded into
     /// <paramref name="db"/> already (<see cref="WriteResultsAsync"/> loads them for the whole group).</summary>
-    private static void ApplySuccess(AdminPortalDbContext db, ProvisioningTask task, Core.Domain.Endpoint endpoint, Account? account, ProvisioningResult result, DateTime now)
+    private static void ApplySuccess(AdminPortalDbContext db, Dictionary<(int EndpointId, string AccountId), Account> newAccounts, ProvisioningTask task,
+        Core.Domain.Endpoint endpoint, Account? account, ProvisioningResult result, DateTime now)
     {
         switch (task.Type)
         {
@@ -538,11 +592,12 @@ public sealed class ProvisioningTaskService(
                 var props = result.AccountProperties;
                 var targetId = TargetId(result);
                 if (targetId is null) break;
-                var existing = db.Accounts.Local.FirstOrDefault(a => a.EndpointId == endpoint.Id && a.AccountId == targetId);
+                var existing = newAccounts.GetValueOrDefault((endpoint.Id, targetId)) ?? db.Accounts.Local.FirstOrDefault(a => a.EndpointId == endpoint.Id && a.AccountId == targetId);
                 if (existing is null)
                 {
+                    // inserted by ResultRowWriter with the group, not tracked
                     existing = new Account { EndpointId = endpoint.Id, AccountId = targetId, Name = props.GetValueOrDefault("name") ?? targetId, Status = AccountStatus.PendingCreate, CreatedUtc = now };
-                    db.Accounts.Add(existing);
+                    newAccounts[(endpoint.Id, targetId)] = existing;
                 }
 
                 existing.OwnerUserId ??= task.UserId;
