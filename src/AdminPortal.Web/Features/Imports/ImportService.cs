@@ -149,7 +149,7 @@ public class ImportService(
             run.Read = sink.AccountCount;
             foreach (var warning in result.Warnings.Take(200)) Log("warning: " + warning);
             Log($"read {sink.AccountCount} account(s), {sink.Entitlements.Count} entitlement(s), {sink.LinkCount} link(s) in {result.RequestCount} request(s), {stopwatch.Elapsed.TotalSeconds:0.0} s");
-            Log($"memory after the read: managed heap {GC.GetTotalMemory(false) / 1048576} MB, process working set {Environment.WorkingSet / 1048576} MB");
+            Log("memory after the read: " + MemoryNote());
             if (!result.IsComplete)
             {
                 throw new ImportSetupException($"The read was not complete, nothing was changed: {result.Failure}");
@@ -160,6 +160,7 @@ public class ImportService(
             var phase = Stopwatch.StartNew();
             staging.Complete();
             Log($"staging indexed in {phase.Elapsed.TotalSeconds:0.0} s");
+            Log("memory after staging: " + MemoryNote());
             await PlanAndApplyAsync(run, endpoint, connector.StatusThreshold, staging, sink, Log, stopwatch, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -189,6 +190,10 @@ public class ImportService(
         await db.SaveChangesAsync(CancellationToken.None);
         await notifier.PublishAsync(new JobProgress(runId, run.Status.ToString(), run.Pages, run.Read, 0, stopwatch.Elapsed, run.Error, true));
     }
+
+    /// <summary>Where an import's memory is, for the run log (issue 6: the import's own footprint must stay flat with the target's size).</summary>
+    private static string MemoryNote() =>
+        $"managed heap {GC.GetTotalMemory(false) / 1048576} MB, process working set {Environment.WorkingSet / 1048576} MB";
 
     private static void Finish(JobRun run, JobRunStatus status, PlanSummary plan, string? error)
     {
@@ -268,6 +273,7 @@ public class ImportService(
                 entitlements.Add.Take(50).Select(k => new PlanSampleEntitlement(k.EntitlementType, k.EntitlementId,
                     sink.Entitlements.TryGetValue((k.EntitlementType, k.EntitlementId), out var e) ? e.Value : null)).ToList());
             run.PlanJson = JsonConvert.SerializeObject(summary);
+            log("memory after the plan: " + MemoryNote());
             log($"plan ({stopwatch.Elapsed.TotalSeconds:0.0} s, {phase.Elapsed.TotalSeconds:0.0} s set-based): +{summary.AccountsToAdd} ~{summary.AccountsToUpdate} ={summary.AccountsUnchanged} suspend {summary.AccountsToSuspend} inactivate {summary.AccountsToInactivate}; entitlements +{summary.EntitlementsToAdd} ~{summary.EntitlementsToUpdate} inactivate {summary.EntitlementsToInactivate}; links +{summary.LinksToAdd} -{summary.LinksToRemove}");
 
             if (run.IsPreview)
@@ -296,6 +302,7 @@ public class ImportService(
             var written = bulk.ApplyAccounts(run.Id, now, allowed ? (int)(inactivate ? AccountStatus.Inactive : AccountStatus.SuspendedFromImport) : null);
             if (await CorrelationAsync(work, endpoint, ct) is { } correlation) bulk.Correlate(run.Id, now, correlation.Column, correlation.OwnerOf);
             var accountSeconds = phase.Elapsed.TotalSeconds;
+            log("memory after the accounts: " + MemoryNote());
             phase.Restart();
             var links = bulk.ApplyLinks(now, allowed);
 
@@ -303,6 +310,7 @@ public class ImportService(
             await work.AccountEntitlements.Where(l => l.Status == LinkStatus.PendingAdd && work.Accounts.Any(a => a.Id == l.AccountId && a.EndpointId == endpoint.Id))
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LinkStatus.Active), ct);
             var linkSeconds = phase.Elapsed.TotalSeconds;
+            log("memory after the links: " + MemoryNote());
             phase.Restart();
             await tx.CommitAsync(ct);
             Finish(run, JobRunStatus.Succeeded, summary, null);
