@@ -126,7 +126,7 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
 
     /// <summary>Where the time went: the run log's read / staging / plan / apply lines.</summary>
     private static string Phases(JobRun r) => string.Join("; ", (r.Log ?? "").Split('\n')
-        .Where(l => l.Contains(" request(s), ", StringComparison.Ordinal) || l.Contains("applied in", StringComparison.Ordinal) || l.Contains("plan (", StringComparison.Ordinal) || l.Contains("staging indexed", StringComparison.Ordinal) || l.Contains("links resolved", StringComparison.Ordinal) || l.Contains("read phase ", StringComparison.Ordinal) || l.Contains("memory after ", StringComparison.Ordinal))
+        .Where(l => l.Contains(" request(s), ", StringComparison.Ordinal) || l.Contains("applied in", StringComparison.Ordinal) || l.Contains("plan (", StringComparison.Ordinal) || l.Contains("staging indexed", StringComparison.Ordinal) || l.Contains("links resolved", StringComparison.Ordinal) || l.Contains("read phase ", StringComparison.Ordinal) || l.Contains(" memory ", StringComparison.Ordinal))
         .Select(l => l.Trim()[9..].Split(": +")[0]));
 
     private static string Counters(JobRun r) =>

@@ -103,7 +103,7 @@ public class ImportService(
         run.Phase = "starting";
         await db.SaveChangesAsync(ct);
 
-        var recorder = new CappedRecorder(MaxRecordedExchanges);
+        var recorder = new RunExchangeWriter(dbFactory, runId, MaxRecordedExchanges);
         try
         {
             var endpoint = await db.Endpoints.Include(e => e.SecuritySystem).ThenInclude(s => s!.ImportConnection).ThenInclude(c => c!.Attributes)
@@ -118,6 +118,7 @@ public class ImportService(
             Log($"endpoint {endpoint.Name}, connection {connection.Name}, mode {run.Mode}{(run.IsPreview ? " (preview)" : "")}");
 
             var engine = engines.Create(connection, attributes, recorder);
+            Log("memory before the read: " + MemoryNote());
 
             var lastBeat = Stopwatch.StartNew();
             // Accounts and links stream into a staging file beside the database; the portal's tables are not touched
@@ -133,6 +134,7 @@ public class ImportService(
                     readPhase = progress.Phase;
                 }
 
+                if (recorder.HasBatch) await recorder.FlushAsync();
                 var rate = records / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001);
                 await notifier.PublishAsync(new JobProgress(runId, progress.Phase, progress.Page, records, rate, stopwatch.Elapsed, $"{progress.Call} page {progress.Page}", false));
                 if (lastBeat.Elapsed < TimeSpan.FromSeconds(2)) return;
@@ -145,6 +147,8 @@ public class ImportService(
             });
 
             var result = await engine.RunImportAsync(connector, sink, ct);
+            // Before the apply's write transaction (which would make this wait): the read made its last calls.
+            await recorder.FlushAsync();
             run.Pages = (int)Math.Min(int.MaxValue, result.RequestCount);
             run.Read = sink.AccountCount;
             foreach (var warning in result.Warnings.Take(200)) Log("warning: " + warning);
@@ -186,14 +190,19 @@ public class ImportService(
         run.FinishedUtc = clock.GetUtcNow().UtcDateTime;
         run.Phase = run.Status.ToString();
         run.Log = log.ToString();
-        db.HttpExchanges.AddRange(recorder.Exchanges.Select((x, i) => ExchangeRows.From(x, i, runId: runId)));
+        await recorder.FlushAsync();
         await db.SaveChangesAsync(CancellationToken.None);
         await notifier.PublishAsync(new JobProgress(runId, run.Status.ToString(), run.Pages, run.Read, 0, stopwatch.Elapsed, run.Error, true));
     }
 
     /// <summary>Where an import's memory is, for the run log (issue 6: the import's own footprint must stay flat with the target's size).</summary>
-    private static string MemoryNote() =>
-        $"managed heap {GC.GetTotalMemory(false) / 1048576} MB, process working set {Environment.WorkingSet / 1048576} MB";
+    /// SQLite's peak is the highest since the previous note, i.e. during the phase that just ended.
+    private static string MemoryNote()
+    {
+        var (sqlite, sqlitePeak) = SqliteAdapter.NativeMemory(resetPeak: true);
+        return $"managed heap {GC.GetTotalMemory(false) / 1048576} MB (GC committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576} MB), " +
+               $"SQLite {sqlite / 1048576} MB (peak {sqlitePeak / 1048576} MB), process working set {Environment.WorkingSet / 1048576} MB";
+    }
 
     private static void Finish(JobRun run, JobRunStatus status, PlanSummary plan, string? error)
     {
@@ -314,6 +323,7 @@ public class ImportService(
             phase.Restart();
             await tx.CommitAsync(ct);
             Finish(run, JobRunStatus.Succeeded, summary, null);
+            log("memory after the commit: " + MemoryNote());
             log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s: entitlements {entitlementSeconds:0.0} s; accounts {accountSeconds:0.0} s (touched {written.Touched}, changed {written.Changed}, inserted {written.Inserted}, removed {written.Removed}); links {linkSeconds:0.0} s (+{links.Added} -{links.Removed}); commit {phase.Elapsed.TotalSeconds:0.0} s");
         }
         finally
@@ -405,25 +415,57 @@ public class ImportService(
     }
 
 
-    /// <summary>Keeps the first exchanges of a run (bodies are already capped and redacted by the engine).</summary>
-    private sealed class CappedRecorder(int max) : IExchangeRecorder
+    /// <summary>
+    /// Keeps the first <see cref="MaxRecordedExchanges"/> exchanges of a run (bodies already capped and redacted by the
+    /// engine), numbered in recording order, and writes them to the run's history in batches as the read goes instead
+    /// of holding them until the run ends: a 1M-account SAP read is ~2,500 pages of ~35 KB each in memory (~85 MB,
+    /// ~170 MB for Confluent's 5,000 kept pages), which made the import's memory grow with the target. They are run
+    /// history, not account data, so writing them before the read is proven complete does not break "a failed
+    /// import changes nothing" — a failed run kept its exchanges before too, written at its end.
+    /// </summary>
+    private sealed class RunExchangeWriter(IDbContextFactory<AdminPortalDbContext> dbFactory, long runId, int max) : IExchangeRecorder
     {
-        private readonly List<EngineExchange> exchanges = [];
+        /// <summary>Exchanges held before the next progress report writes them (~3.5 MB of SAP pages).</summary>
+        public const int Batch = 100;
+        private readonly List<EngineExchange> pending = [];
+        private int accepted;
+        private int written;
 
-        public IReadOnlyList<EngineExchange> Exchanges
+        public bool HasBatch
         {
             get
             {
-                lock (exchanges) return [.. exchanges];
+                lock (pending) return pending.Count >= Batch;
             }
         }
 
         public void Record(EngineExchange exchange)
         {
-            lock (exchanges)
+            lock (pending)
             {
-                if (exchanges.Count < max) exchanges.Add(exchange);
+                if (accepted >= max) return;
+                accepted++;
+                pending.Add(exchange);
             }
+        }
+
+        /// <summary>Writes what is pending in a context of its own; never cancelled, so a cancelled run keeps its exchanges too.</summary>
+        public async Task FlushAsync()
+        {
+            List<EngineExchange> batch;
+            int first;
+            lock (pending)
+            {
+                if (pending.Count == 0) return;
+                batch = [.. pending];
+                pending.Clear();
+                first = written;
+                written += batch.Count;
+            }
+
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            db.HttpExchanges.AddRange(batch.Select((x, i) => ExchangeRows.From(x, first + i, runId: runId)));
+            await db.SaveChangesAsync(CancellationToken.None);
         }
     }
 }
