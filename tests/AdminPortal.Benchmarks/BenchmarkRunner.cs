@@ -26,6 +26,9 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
 {
     public const double LinksPerAccount = 5;
 
+    /// <summary>Only the full import (no baseline, re-imports or queries): a quicker loop for memory work (<c>--full-import-only</c>).</summary>
+    public bool FullImportOnly { get; init; }
+
     public static int EntitlementsFor(int accounts) => Math.Max(50, accounts / 200);
 
     /// <summary>The SCIM-shaped scenarios (SAP BTP package vs its simulator).</summary>
@@ -65,6 +68,15 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
             // on a new database file reading the same pages.
             sim.ClearRequests();
             var full = await ImportAsync(services, endpoint, ct);
+            if (FullImportOnly)
+            {
+                // Memory work: the full import's footprint and its run log are what is looked at; no baseline, so no ratio.
+                figures.Add(new("full import, empty endpoint" + suffix, size, full.Seconds, (full.Read + size * LinksPerAccount) / full.Seconds, full.Memory.FootprintBytes, null, "(no baseline: --full-import-only)",
+                    $"read {full.Run.Read}, added {full.Run.Added}; {full.Memory}; {Phases(full.Run)}"));
+                Print(figures[^1]);
+                return figures;
+            }
+
             var urls = sim.Requests.Where(r => r.Method == "GET" && r.Status == 200).Select(r => new Uri(sim.BaseUrl, r.PathAndQuery).ToString()).ToList();
             var (baseSeconds, baseMemory, baseRows) = await BaselineAsync(sim, shape, urls, Path.Combine(dataDirectory, "baseline.db"), ct);
             long records = full.Read + baseRows.Links;
