@@ -14,7 +14,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using EngineExchange = AdminPortal.Core.Connectors.Http.HttpExchange;
 
 namespace AdminPortal.Web.Features.Imports;
 
@@ -106,7 +105,7 @@ public class ImportService(
         run.Phase = "starting";
         await db.SaveChangesAsync(ct);
 
-        var recorder = new RunExchangeWriter(dbFactory, runId, MaxRecordedExchanges);
+        var recorder = new ImportExchangeWriter(dbFactory, runId, MaxRecordedExchanges);
         try
         {
             var endpoint = await db.Endpoints.Include(e => e.SecuritySystem).ThenInclude(s => s!.ImportConnection).ThenInclude(c => c!.Attributes)
@@ -426,61 +425,6 @@ public class ImportService(
         }
 
         return (rule.AccountColumn, value => value is not null && lookup.TryGetValue(value, out var id) ? id : null);
-    }
-
-
-    /// <summary>
-    /// Keeps the first <see cref="MaxRecordedExchanges"/> exchanges of a run (bodies already capped and redacted by the
-    /// engine), numbered in recording order, and writes them to the run's history in batches as the read goes instead
-    /// of holding them until the run ends: a 1M-account SAP read is ~2,500 pages of ~35 KB each in memory (~85 MB,
-    /// ~170 MB for Confluent's 5,000 kept pages), which made the import's memory grow with the target. They are run
-    /// history, not account data, so writing them before the read is proven complete does not break "a failed
-    /// import changes nothing" — a failed run kept its exchanges before too, written at its end.
-    /// </summary>
-    private sealed class RunExchangeWriter(IDbContextFactory<AdminPortalDbContext> dbFactory, long runId, int max) : IExchangeRecorder
-    {
-        /// <summary>Exchanges held before the next progress report writes them (~3.5 MB of SAP pages).</summary>
-        public const int Batch = 100;
-        private readonly List<EngineExchange> pending = [];
-        private int accepted;
-        private int written;
-
-        public bool HasBatch
-        {
-            get
-            {
-                lock (pending) return pending.Count >= Batch;
-            }
-        }
-
-        public void Record(EngineExchange exchange)
-        {
-            lock (pending)
-            {
-                if (accepted >= max) return;
-                accepted++;
-                pending.Add(exchange);
-            }
-        }
-
-        /// <summary>Writes what is pending in a context of its own; never cancelled, so a cancelled run keeps its exchanges too.</summary>
-        public async Task FlushAsync()
-        {
-            List<EngineExchange> batch;
-            int first;
-            lock (pending)
-            {
-                if (pending.Count == 0) return;
-                batch = [.. pending];
-                pending.Clear();
-                first = written;
-                written += batch.Count;
-            }
-
-            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            db.HttpExchanges.AddRange(batch.Select((x, i) => ExchangeRows.From(x, first + i, runId: runId)));
-            await db.SaveChangesAsync(CancellationToken.None);
-        }
     }
 }
 
