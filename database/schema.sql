@@ -109,6 +109,9 @@ TABLE Accounts
   LastSeenRunId INTEGER
   Name TEXT NOT NULL
   OwnerUserId INTEGER
+  SearchAccountId GENERATED VIRTUAL
+  SearchDisplayName GENERATED VIRTUAL
+  SearchName GENERATED VIRTUAL
   Status INTEGER NOT NULL
   UpdatedUtc TEXT NOT NULL
   (autoincrement)
@@ -481,3 +484,12 @@ TABLE Users
   INDEX IX_Users_ManagerId (ManagerId)
   INDEX IX_Users_Username UNIQUE (Username)
   FK ManagerId -> Users.Id ON DELETE RESTRICT
+
+TRIGGER TR_Accounts_Count_Delete
+CREATE TRIGGER TR_Accounts_Count_Delete AFTER DELETE ON Accounts BEGIN UPDATE AccountCounts SET Count = Count - 1 WHERE EndpointId = old.EndpointId AND Status = old.Status; END
+
+TRIGGER TR_Accounts_Count_Insert
+CREATE TRIGGER TR_Accounts_Count_Insert AFTER INSERT ON Accounts BEGIN INSERT INTO AccountCounts (EndpointId, Status, Count) VALUES (new.EndpointId, new.Status, 1) ON CONFLICT (EndpointId, Status) DO UPDATE SET Count = Count + 1; END
+
+TRIGGER TR_Accounts_Count_Update
+CREATE TRIGGER TR_Accounts_Count_Update AFTER UPDATE OF EndpointId, Status ON Accounts WHEN old.EndpointId <> new.EndpointId OR old.Status <> new.Status BEGIN UPDATE AccountCounts SET Count = Count - 1 WHERE EndpointId = old.EndpointId AND Status = old.Status; INSERT INTO AccountCounts (EndpointId, Status, Count) VALUES (new.EndpointId, new.Status, 1) ON CONFLICT (EndpointId, Status) DO UPDATE SET Count = Count + 1; END

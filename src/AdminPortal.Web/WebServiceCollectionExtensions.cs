@@ -41,6 +41,10 @@ public static class WebServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<PortalOptions>>().Value;
             var directory = sp.GetRequiredService<DataDirectory>().Path;
             return AdminPortal.Data.SqliteAdapter.ConnectionStringFor(Path.Combine(directory, options.DatabaseFileName));
+        }, sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PortalOptions>>().Value;
+            return new AdminPortal.Data.SqliteWaits(Math.Max(1, options.BusyTimeoutSeconds), Math.Max(1, options.BackgroundBusyTimeoutSeconds));
         });
         services.AddDataProtection().SetApplicationName("AdminPortal");
         services.AddOptions<KeyManagementOptions>().Configure<DataDirectory, ILoggerFactory>((o, dir, logs) =>

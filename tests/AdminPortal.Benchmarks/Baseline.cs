@@ -28,6 +28,25 @@ public static class Baseline
         };
     }
 
+    /// <summary>The same requests, the bodies read and discarded: what the simulator and loopback HTTP cost alone.</summary>
+    public static async Task<long> DownloadAsync(HttpClient http, string authorization, IReadOnlyList<string> urls, CancellationToken ct = default)
+    {
+        var buffer = new byte[81920];
+        long total = 0;
+        foreach (var url in urls)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            response.EnsureSuccessStatusCode();
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            for (int n; (n = await stream.ReadAsync(buffer, ct)) > 0;) total += n;
+        }
+
+        return total;
+    }
+
     public static async Task<Result> RunAsync(HttpClient http, string authorization, IReadOnlyList<string> urls, string databaseFile, Shape shape = Shape.Scim, CancellationToken ct = default)
     {
         if (File.Exists(databaseFile)) File.Delete(databaseFile);

@@ -79,6 +79,12 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
                 $"read {full.Run.Read}, added {full.Run.Added}; {full.Memory}; {Phases(full.Run)}"));
             Print(figures[^2]);
             Print(figures[^1]);
+            // Where the floor itself goes: the same pages downloaded and thrown away. The simulator shares this machine's
+            // cores with the importer, so this is the part of any import's time that a real, remote target would not cost us.
+            var (downloadSeconds, downloadBytes) = await DownloadOnlyAsync(sim, shape, urls, ct);
+            figures.Add(new("download only: same pages, discarded" + suffix, size, downloadSeconds, baseRows.Accounts / downloadSeconds, 0, downloadSeconds / baseSeconds, "baseline",
+                $"{urls.Count} pages, {downloadBytes / 1048576.0:N0} MiB: simulator + loopback HTTP, no parsing, no SQLite"));
+            Print(figures[^1]);
             if (FullImportOnly) return figures;
 
             var again = await ImportAsync(services, endpoint, ct);
@@ -166,6 +172,16 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
         var rows = await Baseline.RunAsync(http, authorization, urls.Where(u => Baseline.KindOf(shape, u) is not null).ToList(), file, shape, ct);
         sw.Stop();
         return (sw.Elapsed.TotalSeconds, MemoryFigure.Of(memory), rows);
+    }
+
+    private static async Task<(double Seconds, long Bytes)> DownloadOnlyAsync(RunningSimulator sim, Baseline.Shape shape, IReadOnlyList<string> urls, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+        var sw = Stopwatch.StartNew();
+        var authorization = shape == Baseline.Shape.Scim ? "Bearer " + await TokenAsync(http, sim, ct) : sim.Credentials["Authorization"];
+        var bytes = await Baseline.DownloadAsync(http, authorization, urls.Where(u => Baseline.KindOf(shape, u) is not null).ToList(), ct);
+        sw.Stop();
+        return (sw.Elapsed.TotalSeconds, bytes);
     }
 
     private static async Task<string> TokenAsync(HttpClient http, RunningSimulator sim, CancellationToken ct)

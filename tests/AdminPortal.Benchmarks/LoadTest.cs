@@ -11,6 +11,7 @@ using AdminPortal.Web;
 using AdminPortal.Core.Connectors.Configuration;
 using AdminPortal.Web.Features.Connections;
 using AdminPortal.Web.Features.Imports;
+using AdminPortal.Web.Features.Repository;
 using AdminPortal.Web.Features.Simulated;
 using AdminPortal.Web.Security;
 using Microsoft.AspNetCore.Builder;
@@ -28,7 +29,10 @@ namespace AdminPortal.Benchmarks;
 /// <param name="SeedDirectory">Keeps the seeded data directory there and starts later runs from a copy of it.</param>
 /// <param name="TasksPerSecond">CreateAccount tasks added per second for WSRETRY during the window.</param>
 /// <param name="ImportAccounts">Accounts of the second application whose full import runs in the window.</param>
-public sealed record LoadOptions(int Accounts = 50_000, int Clients = 20, int Seconds = 60, string? SeedDirectory = null, int TasksPerSecond = 20, int ImportAccounts = 100_000);
+/// <param name="ThinkMilliseconds">Mean pause of each client between an answer and its next request (uniform 0.5–1.5 ×; 0 = none, closed loop; ADR-018).</param>
+/// <param name="CpuPerRequest">Instead of the window: the portal process's CPU per request kind, one client, nothing else running (ADR-018).</param>
+public sealed record LoadOptions(int Accounts = 50_000, int Clients = 20, int Seconds = 60, string? SeedDirectory = null, int TasksPerSecond = 20, int ImportAccounts = 100_000,
+    int ThinkMilliseconds = 0, bool CpuPerRequest = false);
 
 /// <summary>
 /// Load command (docs/reliability.md → Load; not part of the test suite):
@@ -56,7 +60,7 @@ public static partial class LoadTest
 
     public static async Task<int> RunAsync(string packageFolder, LoadOptions o, TextWriter output)
     {
-        output.WriteLine($"load: {o.Accounts:N0} accounts, {o.Clients} clients, ≥ {o.Seconds} s, {o.TasksPerSecond} tasks/s; {Environment.ProcessorCount} cores; uptime: {Uptime()}");
+        output.WriteLine($"load: {o.Accounts:N0} accounts, {o.Clients} clients, think time {(o.ThinkMilliseconds > 0 ? $"{o.ThinkMilliseconds} ms (mean)" : "none")}, ≥ {o.Seconds} s, {o.TasksPerSecond} tasks/s; {Environment.ProcessorCount} cores; uptime: {Uptime()}");
         // The big endpoint's shape: a real import of SeedSource accounts, copied by SQL up to the wanted size (SeedAsync).
         await using var sim = await SimulatorHost.StartAsync(SimulatedSystem.SapBtp, Shape(9, Math.Min(o.Accounts, SeedSource)));
         // The import in the window: another application's full import through the portal (ImportAccounts accounts).
@@ -66,6 +70,7 @@ public static partial class LoadTest
         try
         {
             if (!await SeedAsync(sim, packageFolder, o, dataDirectory, output)) return 1;
+            if (o.CpuPerRequest) return await CpuPerRequestAsync(dataDirectory, output);
             return await MeasureAsync(importSim, taskSim, packageFolder, o, dataDirectory, output);
         }
         finally
@@ -137,15 +142,7 @@ public static partial class LoadTest
             var total = await CountAccountsAsync(dbFactory);
             output.WriteLine($"{Endpoint}: {total:N0} accounts; {samples.Count} sampled for search terms");
 
-            var token = (await services.GetRequiredService<ApiTokenService>().CreateAsync("admin", "load", 1, "load")).Token;
-            var clients = new List<HttpClient>();
-            for (var i = 0; i < o.Clients; i++)
-            {
-                var client = new HttpClient(new SocketsHttpHandler { UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
-                if (i % 2 == 0) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                else await SignInAsync(client);
-                clients.Add(client);
-            }
+            var clients = await ClientsAsync(services, baseUrl, o.Clients);
 
             var window = Stopwatch.StartNew();
             var windowStartUtc = DateTime.UtcNow;
@@ -182,6 +179,8 @@ public static partial class LoadTest
                     }
 
                     latencies.GetOrAdd(kind, _ => []).Add(watch.Elapsed.TotalMilliseconds);
+                    // A person reads the page before the next click; 0 keeps the closed loop of the earlier runs.
+                    if (o.ThinkMilliseconds > 0) await Task.Delay(TimeSpan.FromMilliseconds(o.ThinkMilliseconds * (0.5 + random.NextDouble())));
                 }
             })));
             window.Stop();
@@ -201,7 +200,7 @@ public static partial class LoadTest
                 output.WriteLine($"WSRETRY: {created:N0} CreateAccount tasks added during the window ({skippedTicks} one-second batches skipped: database busy), {completedInWindow:N0} completed in it; tasks now: {string.Join(", ", tasks.OrderBy(t => t.Key).Select(t => $"{t.Key} {t.Count:N0}"))}; {taskSim.State.GetAccounts().Count - 10:N0} service accounts created on the Confluent simulator");
             }
 
-            output.WriteLine($"{o.Clients} clients, {o.Accounts:N0} accounts");
+            output.WriteLine($"{o.Clients} clients, {o.Accounts:N0} accounts, think time {o.ThinkMilliseconds} ms");
             output.WriteLine("| request | count | p50 ms | p95 ms | max ms |");
             output.WriteLine("| --- | ---: | ---: | ---: | ---: |");
             foreach (var (kind, bag) in latencies.OrderBy(k => k.Key, StringComparer.Ordinal))
@@ -222,6 +221,105 @@ public static partial class LoadTest
         {
             await StopPortalAsync(app);
         }
+    }
+
+    /// <summary>Even clients call the API with an administrator's token, odd ones are signed in with a cookie.</summary>
+    private static async Task<List<HttpClient>> ClientsAsync(IServiceProvider services, string baseUrl, int count)
+    {
+        var token = (await services.GetRequiredService<ApiTokenService>().CreateAsync("admin", "load", 1, "load")).Token;
+        var clients = new List<HttpClient>();
+        for (var i = 0; i < count; i++)
+        {
+            var client = new HttpClient(new SocketsHttpHandler { UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+            if (i % 2 == 0) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            else await SignInAsync(client);
+            clients.Add(client);
+        }
+
+        return clients;
+    }
+
+    /// <summary>
+    /// CPU per request kind (ADR-018): the portal alone (no import, no task stream; WSRETRY idle), one client, warm (each
+    /// URL kind sent 30 times first), then 200 requests of each kind one after the other. CPU is this process's (portal,
+    /// client and idle simulators), less its idle rate measured over 3 s before; wall time is the median latency.
+    /// </summary>
+    private static async Task<int> CpuPerRequestAsync(string dataDirectory, TextWriter output)
+    {
+        var app = await StartPortalAsync(dataDirectory);
+        try
+        {
+            var services = app.Services;
+            var baseUrl = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var dbFactory = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>();
+            var samples = await SampleAccountsAsync(dbFactory, 400);
+            var pages = Math.Max(1, await CountAccountsAsync(dbFactory) / 50);
+            var clients = await ClientsAsync(services, baseUrl, 2);
+            var (api, cookie) = (clients[0], clients[1]);
+            var random = new Random(1);
+            var ids = await SampleCursorsAsync(dbFactory, 400);
+            var kinds = new (string Kind, HttpClient Client, Func<string> Url)[]
+            {
+                ("Accounts page (cookie, prerendered)", cookie, () => $"/identities/accounts?endpoint={Endpoint}"),
+                ("accounts API, first page of 50", api, () => $"/api/endpoints/{Endpoint}/accounts?pageSize=50"),
+                ("accounts API, random page of 50 (OFFSET)", api, () => $"/api/endpoints/{Endpoint}/accounts?page={random.Next(1, pages + 1)}&pageSize=50"),
+                ("accounts API, random page of 50 (after= cursor)", api, () => $"/api/endpoints/{Endpoint}/accounts?after={ids[random.Next(ids.Count)]}&pageSize=50"),
+                ("accounts API, q= search", api, () => $"/api/endpoints/{Endpoint}/accounts?q={Uri.EscapeDataString(SearchTerm(samples[random.Next(samples.Count)], random))}&pageSize=50"),
+            };
+            using var process = Process.GetCurrentProcess();
+            TimeSpan Cpu()
+            {
+                process.Refresh();
+                return process.TotalProcessorTime;
+            }
+
+            foreach (var (_, client, url) in kinds)
+                for (var i = 0; i < 30; i++) await SendAsync(client, url());
+            var idleStart = Cpu();
+            await Task.Delay(3_000);
+            var idlePerSecond = (Cpu() - idleStart).TotalMilliseconds / 3;
+            output.WriteLine($"cpu per request: 1 client, 200 requests per kind, warm; idle process CPU {idlePerSecond:0.0} ms/s subtracted; {Uptime()}");
+            output.WriteLine("| request | CPU ms per request | p50 ms | p95 ms |");
+            output.WriteLine("| --- | ---: | ---: | ---: |");
+            foreach (var (kind, client, url) in kinds)
+            {
+                var latencies = new List<double>();
+                var wall = Stopwatch.StartNew();
+                var cpu = Cpu();
+                for (var i = 0; i < 200; i++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    await SendAsync(client, url());
+                    latencies.Add(watch.Elapsed.TotalMilliseconds);
+                }
+
+                var used = (Cpu() - cpu).TotalMilliseconds - idlePerSecond * wall.Elapsed.TotalSeconds;
+                var sorted = latencies.Order().ToArray();
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {kind} | {used / 200:0.0} | {Percentile(sorted, 0.5):0.0} | {Percentile(sorted, 0.95):0.0} |"));
+            }
+
+            foreach (var client in clients) client.Dispose();
+            return 0;
+        }
+        finally
+        {
+            await StopPortalAsync(app);
+        }
+    }
+
+    private static async Task SendAsync(HttpClient client, string url)
+    {
+        using var response = await client.GetAsync(url);
+        await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{url}: HTTP {(int)response.StatusCode}");
+    }
+
+    /// <summary>after= cursors at random accounts of the big endpoint (what a client continuing deep in the list sends).</summary>
+    private static async Task<List<string>> SampleCursorsAsync(IDbContextFactory<AdminPortalDbContext> dbFactory, int count)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var rows = await db.Accounts.Where(a => a.Endpoint!.Name == Endpoint).OrderBy(a => EF.Functions.Random()).Take(count).Select(a => new { a.Name, a.Id }).ToListAsync();
+        return rows.Select(r => new AccountCursor(r.Name, r.Id).Encode()).ToList();
     }
 
     private static async Task<WebApplication> StartPortalAsync(string dataDirectory)

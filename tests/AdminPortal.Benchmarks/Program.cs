@@ -15,6 +15,7 @@ public static class BenchmarkProgram
         if (args.Length > 0 && args[0] == "--load")
         {
             // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- --load [--accounts 1000000] [--clients 20] [--seconds 120] [--seed-dir DIR] [--tasks-per-second 20] [--import-accounts 100000]
+            //     [--think-ms 0] (mean pause between a client's requests) [--cpu-per-request] (CPU per request kind instead of the window)
             string? Text(string name)
             {
                 var i = Array.IndexOf(args, name);
@@ -31,7 +32,7 @@ public static class BenchmarkProgram
             }
 
             return await LoadTest.RunAsync(folder, new LoadOptions(Option("--accounts", 50_000), Option("--clients", 20), Option("--seconds", 60), Text("--seed-dir"),
-                Option("--tasks-per-second", 20), Option("--import-accounts", 100_000)), Console.Out);
+                Option("--tasks-per-second", 20), Option("--import-accounts", 100_000), Option("--think-ms", 0), args.Contains("--cpu-per-request")), Console.Out);
         }
 
         var sizes = new List<int> { 10_000, 100_000, 1_000_000 };

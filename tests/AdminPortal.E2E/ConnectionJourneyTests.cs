@@ -72,6 +72,18 @@ public class ConnectionJourneyTests(BrowserFixture browser)
 
         await connection.DiscardEditsAsync();
         await Expect(connection.EditorLines).Not.ToContainTextAsync("dateFormat");
+
+        // Valid JSON, but a ${...} that does not parse: refused by the server, and its line underlined with the reason.
+        await connection.InsertAfterOpeningBraceAsync("\"dateFormat\": \"${user.\",");
+        await Expect(connection.SyntaxErrorMarkers).ToHaveCountAsync(0);
+        await connection.ClickSaveAsync();
+        await Expect(connection.SaveError).ToContainTextAsync("CreateAccountJSON: dateFormat (line 1");
+        await Expect(connection.SyntaxErrorMarkers.First).ToBeVisibleAsync();
+        Assert.Contains(await connection.MarkerMessagesAsync(), m => m.Contains("does not parse", StringComparison.Ordinal));
+        await Screenshots.SaveAsync(page, "06-connection-template-refused");
+        Assert.DoesNotContain("dateFormat", (await services.GetDecryptedAsync("bynder"))!.Attribute(ConnectionAttributeNames.CreateAccountJson)!.Value);
+        await connection.DiscardEditsAsync();
+        await Expect(connection.EditorLines).Not.ToContainTextAsync("dateFormat");
         await connection.InsertAfterOpeningBraceAsync("\"dateFormat\": \"yyyy-MM-dd\",");
         await Expect(connection.SyntaxErrorMarkers).ToHaveCountAsync(0);
         await connection.ClickSaveAsync();

@@ -78,7 +78,11 @@ export function setDocument(id, attribute, text, readOnly) {
     let model = monaco.editor.getModel(uri);
     if (!model) {
         model = monaco.editor.createModel(text ?? "", "json", uri);
-        model.onDidChangeContent(() => decorate(editor, model));
+        model.onDidChangeContent(() => {
+            // A refusal's markers describe the text that was refused: the next edit may have fixed it.
+            monaco.editor.setModelMarkers(model, SAVE_OWNER, []);
+            decorate(editor, model);
+        });
     } else if (model.getValue() !== (text ?? "")) {
         model.setValue(text ?? "");
     }
@@ -127,6 +131,23 @@ export function reveal(id, line, column) {
     editor.revealLineInCenter(line);
     editor.setPosition({ lineNumber: line, column: Math.max(column, 1) });
     editor.focus();
+}
+
+const SAVE_OWNER = "adminportal-save";
+
+/**
+ * Underlines the lines the server named when it refused a save (a `${...}` that does not parse, an embedded JSON
+ * body that does not), with the server's message on hover, as Monaco does for its own syntax errors.
+ */
+export function markSaveProblems(id, problems) {
+    const model = editorOf(id).getModel();
+    monaco.editor.setModelMarkers(model, SAVE_OWNER, problems
+        .filter(p => p.line >= 1 && p.line <= model.getLineCount())
+        .map(p => ({
+            severity: monaco.MarkerSeverity.Error, message: p.message,
+            startLineNumber: p.line, startColumn: model.getLineFirstNonWhitespaceColumn(p.line) || 1,
+            endLineNumber: p.line, endColumn: model.getLineMaxColumn(p.line),
+        })));
 }
 
 /** Errors and warnings Monaco currently shows for the editor's document. */

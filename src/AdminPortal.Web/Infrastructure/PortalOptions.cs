@@ -16,4 +16,8 @@ public class PortalOptions
     public int LockoutMinutes { get; set; } = 15;
     /// <summary>Sign-in attempts allowed per client address per minute.</summary>
     public int SignInAttemptsPerMinute { get; set; } = 20;
+    /// <summary>Seconds a request waits for SQLite's single writer before "database is locked" (ADR-018).</summary>
+    public int BusyTimeoutSeconds { get; set; } = 30;
+    /// <summary>Seconds background work (WSRETRY, imports, watchdog, token-use stamps) waits for the writer: longer than an import's apply (ADR-018).</summary>
+    public int BackgroundBusyTimeoutSeconds { get; set; } = 900;
 }

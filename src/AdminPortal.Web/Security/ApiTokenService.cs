@@ -70,7 +70,7 @@ public class ApiTokenService(IDbContextFactory<AdminPortalDbContext> dbFactory, 
         var hash = Hash(presented);
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var token = await db.ApiTokens.Include(t => t.User).ThenInclude(u => u!.Roles).SingleOrDefaultAsync(t => t.TokenHash == hash, ct);
+        var token = await db.ApiTokens.AsNoTracking().Include(t => t.User).ThenInclude(u => u!.Roles).SingleOrDefaultAsync(t => t.TokenHash == hash, ct);
         if (token is null || !token.IsUsable(now) || token.User is not { Status: UserStatus.Active } user || !user.HasRole(SavRoles.Admin))
         {
             return null;
@@ -79,7 +79,10 @@ public class ApiTokenService(IDbContextFactory<AdminPortalDbContext> dbFactory, 
         if (!lastStamped.TryGetValue(token.Id, out var last) || now - last >= UseStampInterval || now < last)
         {
             lastStamped[token.Id] = now;
-            _ = StampUseAsync(token.Id, user.Username, token.Prefix, usage, now);
+            // On a pool thread: Microsoft.Data.Sqlite's async calls run synchronously, so a stamp started inline would hold the
+            // request for the whole busy wait while an import's apply has the writer (the 30+ s API outliers of the first load runs).
+            var (id, username, prefix) = (token.Id, user.Username, token.Prefix);
+            _ = Task.Run(() => StampUseAsync(id, username, prefix, usage, now), CancellationToken.None);
         }
 
         return user;
@@ -87,6 +90,7 @@ public class ApiTokenService(IDbContextFactory<AdminPortalDbContext> dbFactory, 
 
     private async Task StampUseAsync(int tokenId, string username, string prefix, string usage, DateTime now)
     {
+        using var background = SqliteAdapter.BackgroundWork(); // off the request path: may wait out an import's apply (ADR-018)
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync();

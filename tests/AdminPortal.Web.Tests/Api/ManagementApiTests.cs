@@ -127,6 +127,23 @@ public class ManagementApiTests(PortalFactory factory) : IClassFixture<PortalFac
         for (var p = 1; p <= 3; p++)
             all.AddRange(((JArray)(await JsonAsync(await client.GetAsync($"/api/endpoints/{endpoint}/accounts?page={p}&pageSize=10")))["items"]!).Select(i => (string)i["accountId"]!));
         Assert.Equal(sim.State.GetAccounts().Select(a => a.Id).Order(), all.Order());
+        // after= (ADR-018): the same pages in the same order, by cursor; the last page has no next.
+        var byCursor = new List<string>();
+        var cursorPages = 0;
+        for (var next = (string?)page1["next"]; ; cursorPages++)
+        {
+            if (cursorPages == 0) byCursor.AddRange(((JArray)page1["items"]!).Select(i => (string)i["accountId"]!));
+            if (next is null) break;
+            var body = await JsonAsync(await client.GetAsync($"/api/endpoints/{endpoint}/accounts?after={next}&pageSize=10"));
+            Assert.Equal(25, (int)body["total"]!);
+            byCursor.AddRange(((JArray)body["items"]!).Select(i => (string)i["accountId"]!));
+            next = (string?)body["next"];
+        }
+
+        Assert.Equal(all, byCursor);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/api/endpoints/{endpoint}/accounts?after=nonsense!&pageSize=10")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/api/endpoints/{endpoint}/accounts?after={(string)page1["next"]!}&q=a")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/endpoints/no-such{Suffix()}/accounts")).StatusCode);
         var memberships = sim.State.GetMemberships("Groups");
         foreach (var item in page1["items"]!)
         {

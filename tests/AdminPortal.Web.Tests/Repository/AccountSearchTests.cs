@@ -74,6 +74,20 @@ public class AccountSearchTests(PortalFactory factory) : IClassFixture<PortalFac
     }
 
     [Fact]
+    public void AccountCursor_RoundTrips_AndRejectsWhatItDidNotMake()
+    {
+        foreach (var cursor in new[] { new AccountCursor("james.smith@corp.example.com", 42), new AccountCursor("a:b:ü/+", 9_000_000_000), new AccountCursor("", 1) })
+        {
+            var text = cursor.Encode();
+            Assert.Matches("^[A-Za-z0-9_-]+$", text); // safe in a query string as is
+            Assert.Equal(cursor, AccountCursor.Decode(text));
+        }
+
+        foreach (var bad in new[] { null, "", "   ", "***", "bm8tY29sb24", "LTE6eA", "eDp5" }) // no colon; "-1:x"; "x:y"
+            Assert.Null(AccountCursor.Decode(bad));
+    }
+
+    [Fact]
     public void UpperBound_IsTheNextStringAfterEveryPrefixedOne()
     {
         Assert.Equal("abd", AccountSearch.UpperBound("abc"));

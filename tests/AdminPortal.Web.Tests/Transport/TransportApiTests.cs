@@ -159,6 +159,45 @@ public class TransportApiTests(PortalFactory factory) : IClassFixture<PortalFact
     }
 
     [Fact]
+    public async Task Preview_BrokenTemplateInAnAttribute_WarnsNamingConnectionAttributeAndLine_ImportStillTakesThePackage()
+    {
+        // The real Bynder package with one `${` left unclosed in CreateAccountJSON, written back as a package.
+        var package = AdminPortal.Core.Transport.TransportPackageReader.Read(File.OpenRead(PackagePath("Bynder")), "Bynder.zip");
+        var conn = package.Connections[0];
+        var attribute = conn.Attributes.First(a => a.Value is not null && a.Value.Contains("${user.", StringComparison.Ordinal));
+        var index = attribute.Value!.IndexOf("${user.", StringComparison.Ordinal);
+        var closing = attribute.Value.IndexOf('}', index);
+        var broken = attribute.Value.Remove(closing, 1);
+        var edited = conn with { Name = "Bynder-broken-template", Attributes = conn.Attributes.Select(a => a.Name == attribute.Name ? a.WithValue(broken) : a).ToList() };
+        using var output = new MemoryStream();
+        AdminPortal.Core.Transport.TransportPackageWriter.Write(package with { Connections = [edited], SecuritySystems = [], Endpoints = [] }, output);
+        var client = await ApiClientAsync();
+
+        var preview = JObject.Parse(await (await client.PostAsync("/api/transport/import?preview=true", Package(output.ToArray(), "broken.zip"))).Content.ReadAsStringAsync());
+        Assert.Equal("preview", (string?)preview["status"]);
+        var warning = (string)Assert.Single(preview["warnings"]!)!;
+        Assert.Contains("connection 'Bynder-broken-template'", warning);
+        Assert.Contains(attribute.Name + ":", warning);
+        Assert.Matches(@"\(line \d+, position \d+\)", warning);
+
+        var response = await client.PostAsync("/api/transport/import", Package(output.ToArray(), "broken.zip"));
+        var body = JObject.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(warning, (string)Assert.Single(body["warnings"]!)!);
+        var stored = await factory.Services.GetRequiredService<ConnectionService>().GetDecryptedAsync("Bynder-broken-template");
+        Assert.Equal(broken, stored!.Attribute(attribute.Name)!.Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(RealPackages))]
+    public async Task Preview_RealPackage_HasNoTemplateWarnings(string name)
+    {
+        var preview = await factory.Services.GetRequiredService<TransportService>().PreviewAsync(await File.ReadAllBytesAsync(PackagePath(name)), name + ".zip");
+        Assert.True(preview.IsValid);
+        Assert.Empty(preview.Warnings);
+    }
+
+    [Fact]
     public async Task Api_WithCookieInsteadOfToken_IsUnauthorized()
     {
         var client = await SignedInClient.CreateAsync(factory, "admin", PortalFactory.AdminPassword);

@@ -127,7 +127,7 @@ public static class ManagementApi
             }
         });
 
-        api.MapGet("/endpoints/{name}/accounts", async (string name, string? status, string? q, int? page, int? pageSize, RepositoryService repository, SecuritySystemService systems, HttpContext http) =>
+        api.MapGet("/endpoints/{name}/accounts", async (string name, string? status, string? q, int? page, int? pageSize, string? after, RepositoryService repository, HttpContext http) =>
         {
             AccountStatus? parsed = null;
             if (!string.IsNullOrWhiteSpace(status))
@@ -137,14 +137,29 @@ public static class ManagementApi
                 parsed = s;
             }
 
-            if (await systems.GetEndpointAsync(name, http.RequestAborted) is null) return NotFound($"No endpoint named '{name}'.");
+            var filter = new AccountFilter(name, q, parsed);
+            AccountCursor? cursor = null;
+            if (after is not null)
+            {
+                // after= continues in name order from a `next` of an earlier page: an index seek at any depth (ADR-018); page= stays for compatibility.
+                if (!filter.CountsFromTotals || page is not null)
+                    return Results.BadRequest(new { status = "failed", errors = new[] { "after= pages the endpoint (and status) in name order; it is not combined with q= or page=." } });
+                cursor = AccountCursor.Decode(after);
+                if (cursor is null) return Results.BadRequest(new { status = "failed", errors = new[] { "after= is not a cursor from this API's `next`." } });
+            }
+
             var (p, size) = Paging(page, pageSize);
-            var (rows, total, capped) = await repository.AccountsAsync(new AccountFilter(name, q, parsed), null, (p - 1) * size, size, http.RequestAborted);
+            var result = cursor is null
+                ? await repository.AccountsAsync(filter, null, (p - 1) * size, size, http.RequestAborted)
+                : await repository.AccountsAfterAsync(filter, cursor, size, http.RequestAborted);
+            if (!result.EndpointExists) return NotFound($"No endpoint named '{name}'.");
+            var (rows, total, capped) = result;
             var links = await repository.EntitlementsOfAsync(rows.Select(r => r.Id).ToList(), http.RequestAborted);
             return Results.Ok(new
             {
                 // totalCapped: a q= search matched more than `total` (RepositoryService.CountCap) accounts; it was not counted further.
-                page = p, pageSize = size, total, totalCapped = capped,
+                // next: pass as after= for the following page in name order (null on the last page, and for searches).
+                page = cursor is null ? p : (int?)null, pageSize = size, total, totalCapped = capped, next = result.Next?.Encode(),
                 items = rows.Select(a => new
                 {
                     accountId = a.AccountId, name = a.Name, displayName = a.DisplayName, status = a.Status.ToString(), owner = a.Owner?.Username,

@@ -56,6 +56,7 @@ public sealed class ImportRunner(ImportQueue queue, IServiceScopeFactory scopes,
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var background = SqliteAdapter.BackgroundWork(); // waits out another writer instead of failing the run (ADR-018)
         await FailOrphanedRunsAsync(stoppingToken);
         await foreach (var runId in queue.Reader.ReadAllAsync(stoppingToken))
         {

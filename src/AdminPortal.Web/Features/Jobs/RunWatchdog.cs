@@ -15,6 +15,7 @@ public sealed class RunWatchdog(IDbContextFactory<AdminPortalDbContext> dbFactor
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var background = SqliteAdapter.BackgroundWork(); // waits out an import's apply (ADR-018)
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.WatchdogIntervalSeconds)), clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

@@ -790,6 +790,8 @@ public sealed class ProvisioningRunner(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Nobody waits on a pass: wait out an import's apply for the writer instead of failing after the request timeout (ADR-018).
+        using var background = SqliteAdapter.BackgroundWork();
         try
         {
             await tasks.RecoverAsync(stoppingToken);
@@ -834,6 +836,11 @@ public sealed class ProvisioningRunner(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e) when (SqliteAdapter.IsBusy(e))
+            {
+                // The writer stayed busy past the background wait: claimed tasks went back to the queue; the next interval tries again.
+                logger.LogWarning("WSRETRY pass stopped: the database stayed busy for longer than AdminPortal:BackgroundBusyTimeoutSeconds; retried on the next interval");
             }
             catch (Exception e)
             {

@@ -26,10 +26,51 @@ public sealed record AccountFilter(string Endpoint, string? Text = null, Account
 /// </summary>
 public sealed record AccountsResult(List<Account> Rows, int Count, bool CountIsCapped)
 {
+    /// <summary>False when the endpoint does not exist (the rows are then empty).</summary>
+    public bool EndpointExists { get; init; } = true;
+
+    /// <summary>Where the next page in name order starts (for <c>after=</c>); null on a page shorter than asked for.</summary>
+    public AccountCursor? Next { get; init; }
+
     public void Deconstruct(out List<Account> rows, out int count) => (rows, count) = (Rows, Count);
 }
 
 public sealed record AccountSort(string Property, bool Descending);
+
+/// <summary>
+/// A position in the default name order (Name, then Id): the last account of a page. The accounts API's <c>after=</c>
+/// (ADR-018) continues from it with an index seek, whatever the depth; OFFSET walks every entry it skips. Opaque to
+/// clients: base64url of "id:name".
+/// </summary>
+public sealed record AccountCursor(string Name, long Id)
+{
+    public string Encode() => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{Name}"))
+        .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Null when the text is not a cursor this portal made.</summary>
+    public static AccountCursor? Decode(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > 2000) return null;
+        var b64 = text.Trim().Replace('-', '+').Replace('_', '/');
+        b64 = b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=');
+        var bytes = new byte[b64.Length];
+        if (!Convert.TryFromBase64String(b64, bytes, out var length)) return null;
+        string plain;
+        try
+        {
+            plain = new System.Text.UTF8Encoding(false, true).GetString(bytes, 0, length);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        var colon = plain.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && long.TryParse(plain.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? new AccountCursor(plain[(colon + 1)..], id)
+            : null;
+    }
+}
 
 public sealed record EntitlementRow(long Id, string Type, string EntitlementId, string Value, string? DisplayName, EntitlementStatus Status, int Members, DateTime UpdatedUtc);
 
@@ -64,8 +105,24 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
         var attribute = await db.Endpoints.AsNoTracking().Where(e => e.Name == endpoint)
             .SelectMany(e => e.SecuritySystem!.ImportConnection!.Attributes.Where(a => a.Name == ConnectionAttributeNames.ImportAccountEntJson))
             .FirstOrDefaultAsync(ct);
-        var json = attribute is null ? null : protector.Read(attribute);
-        return string.IsNullOrWhiteSpace(json) ? new Dictionary<string, string>() : AccountColumnLabels(json);
+        if (attribute?.Value is not { } stored) return new Dictionary<string, string>();
+        // Every Accounts page asks; the import connection rarely changes: decrypting and parsing it each time was most of
+        // the page's own CPU (ADR-018). Keyed by the stored text, so a saved change is a new entry.
+        if (labelCache.TryGetValue(stored, out var cached)) return cached;
+        var json = protector.Read(attribute);
+        var labels = string.IsNullOrWhiteSpace(json) ? new Dictionary<string, string>() : AccountColumnLabels(json);
+        if (labelCache.Count >= 64) labelCache.Clear();
+        labelCache[stored] = labels;
+        return labels;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> labelCache = new(StringComparer.Ordinal);
+
+    /// <summary>The endpoints' names in order (the Accounts page's endpoint picker).</summary>
+    public async Task<List<string>> EndpointNamesAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Endpoints.AsNoTracking().OrderBy(e => e.Name).Select(e => e.Name).ToListAsync(ct);
     }
 
     /// <summary>Pure: customproperty column → label from an ImportAccountEntJSON (empty when it does not parse).</summary>
@@ -188,7 +245,7 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
     public async Task<AccountsResult> AccountsAsync(AccountFilter filter, IEnumerable<AccountSort>? sorts, int skip, int take, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await EndpointIdAsync(db, filter.Endpoint, ct) is not { } endpointId) return new([], 0, false);
+        if (await EndpointIdAsync(db, filter.Endpoint, ct) is not { } endpointId) return new([], 0, false) { EndpointExists = false };
         var sortList = sorts?.Where(s => SortableAccountProperties.Contains(s.Property)).ToList() ?? [];
         var (count, capped) = await CountAsync(db, endpointId, filter, ct);
 
@@ -199,8 +256,34 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
         var ids = AccountSearch.Prefix(filter.Text) is { } prefix && sortList.Count == 0
             ? await AccountSearch.PageInNameOrder(Filtered(db, endpointId, filter with { Text = null }), prefix, skip, page).ToListAsync(ct)
             : await Sort(Filtered(db, endpointId, filter), sortList).Select(a => a.Id).Skip(skip).Take(page).ToListAsync(ct);
+        return await PageAsync(db, ids, count, capped, page, sortList.Count == 0 && filter.CountsFromTotals, ct);
+    }
+
+    /// <summary>
+    /// The page after <paramref name="after"/> in name order (ADR-018): endpoint and status filters only (a search pages by
+    /// number). One seek of the covering (EndpointId, Name) index, however deep: <c>Name ≥ n AND (Name &gt; n OR Id &gt; id)</c>
+    /// keeps the range on the index (EXPLAIN QUERY PLAN: SEARCH … USING COVERING INDEX (EndpointId=? AND Name&gt;?)).
+    /// </summary>
+    public async Task<AccountsResult> AccountsAfterAsync(AccountFilter filter, AccountCursor after, int take, CancellationToken ct = default)
+    {
+        if (!filter.CountsFromTotals) throw new ArgumentException("after= pages by endpoint and status only", nameof(filter));
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await EndpointIdAsync(db, filter.Endpoint, ct) is not { } endpointId) return new([], 0, false) { EndpointExists = false };
+        var (count, capped) = await CountAsync(db, endpointId, filter, ct);
+        var page = Math.Clamp(take, 1, MaxPageSize);
+        var (name, id) = (after.Name, after.Id);
+        var ids = await Filtered(db, endpointId, filter)
+            .Where(a => string.Compare(a.Name, name) >= 0 && (string.Compare(a.Name, name) > 0 || a.Id > id))
+            .OrderBy(a => a.Name).ThenBy(a => a.Id).Select(a => a.Id).Take(page).ToListAsync(ct);
+        return await PageAsync(db, ids, count, capped, page, true, ct);
+    }
+
+    /// <summary>The page's rows and owners, in the order of <paramref name="ids"/>; a cursor after the last when the page is full in name order.</summary>
+    private static async Task<AccountsResult> PageAsync(AdminPortalDbContext db, List<long> ids, int count, bool capped, int page, bool nameOrder, CancellationToken ct)
+    {
         var rows = await db.Accounts.AsNoTracking().Include(a => a.Owner).Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
-        return new(ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList(), count, capped);
+        var list = ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
+        return new(list, count, capped) { Next = nameOrder && ids.Count == page && list.Count > 0 ? new AccountCursor(list[^1].Name, list[^1].Id) : null };
     }
 
     private static async Task<(int Count, bool Capped)> CountAsync(AdminPortalDbContext db, int endpointId, AccountFilter filter, CancellationToken ct)

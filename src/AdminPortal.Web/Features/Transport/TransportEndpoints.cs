@@ -37,6 +37,7 @@ public static class TransportEndpoints
                     sha256 = p.Sha256,
                     objects = p.Objects.Select(o => new { kind = o.Kind, name = o.Name, state = o.State, action = o.DefaultAction, reason = o.Reason, errors = Array.Empty<string>(), attributes = o.Attributes.Select(a => new { attribute = a.Attribute, change = a.Change }) }),
                     errors = p.Errors,
+                    warnings = p.Warnings,
                 });
             }
 
@@ -60,6 +61,7 @@ public static class TransportEndpoints
                 importId = outcome.ImportId,
                 objects = outcome.Objects.Select(o => new { kind = o.Kind, name = o.Name, action = o.Action, errors = o.Errors }),
                 errors = outcome.Errors,
+                warnings = outcome.Warnings,
             };
             return outcome.Status == "succeeded" ? Results.Ok(body) : Results.UnprocessableEntity(body);
         });

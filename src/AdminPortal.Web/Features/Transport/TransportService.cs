@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AdminPortal.Core.Connectors.Configuration;
 using AdminPortal.Core.Domain;
 using AdminPortal.Core.Transport;
 using AdminPortal.Data;
@@ -24,11 +25,21 @@ public sealed record ObjectPreview(string Kind, string Name, string State, strin
 public sealed record PackagePreview(string FileName, string Sha256, IReadOnlyList<ObjectPreview> Objects, IReadOnlyList<string> Errors)
 {
     public bool IsValid => Errors.Count == 0;
+
+    /// <summary>
+    /// Problems that do not stop the import, such as a <c>${...}</c> that does not parse: the package is what its vendor
+    /// publishes and must import unchanged, but the admin learns before the first run which attribute to fix.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 public sealed record ObjectOutcome(string Kind, string Name, string Action, IReadOnlyList<string> Errors);
 
-public sealed record ImportOutcome(string Status, long? ImportId, IReadOnlyList<ObjectOutcome> Objects, IReadOnlyList<string> Errors);
+public sealed record ImportOutcome(string Status, long? ImportId, IReadOnlyList<ObjectOutcome> Objects, IReadOnlyList<string> Errors)
+{
+    /// <summary>The preview's warnings, for callers that import without previewing first.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// Transport (T2P) packages: preview, import in one transaction with history and restorable previous
@@ -64,6 +75,7 @@ public class TransportService(
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var objects = new List<ObjectPreview>();
+        var warnings = new List<string>();
         foreach (var incoming in package.Connections)
         {
             var existing = await db.Connections.AsNoTracking().Include(c => c.Attributes).SingleOrDefaultAsync(c => c.Name == incoming.Name, ct);
@@ -80,6 +92,8 @@ public class TransportService(
                     continue;
                 }
 
+                warnings.AddRange(TemplateSyntaxCheck.Check(row.Name, row.Value).Select(p =>
+                    $"connection '{incoming.Name}': {p.Message}. It imports as published; the connection page refuses to save this attribute until it is fixed."));
                 var comparison = JsonAttributeDiff.Compare(current, row.Value);
                 if (existing is null || comparison.Change != AttributeChange.Unchanged)
                 {
@@ -109,7 +123,7 @@ public class TransportService(
         objects.AddRange(package.Skipped.Select(s => new ObjectPreview(s.Kind, s.Name, "skipped", TransportActions.Skip, s.Reason, [])));
         objects.AddRange(package.EmailTemplates.Select(t => new ObjectPreview("emailTemplate", t.Name, "skipped", TransportActions.Skip,
             "Email templates are read but not imported yet.", [])));
-        return new PackagePreview(fileName, package.Sha256, objects, []);
+        return new PackagePreview(fileName, package.Sha256, objects, []) { Warnings = warnings };
     }
 
     /// <summary>
@@ -174,7 +188,7 @@ public class TransportService(
         db.AuditEvents.Add(audit.Create(actor, "transport.import", "package", fileName, $"sha256={package.Sha256} objects={outcomes.Count(o => o.Action != TransportActions.Skip)} channel={channel}"));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return new ImportOutcome("succeeded", history.Id, outcomes, []);
+        return new ImportOutcome("succeeded", history.Id, outcomes, []) { Warnings = preview.Warnings };
     }
 
     private async Task ApplyConnectionAsync(AdminPortalDbContext db, PackagedConnection incoming, TransportImport history, string actor, DateTime now, CancellationToken ct)
