@@ -62,6 +62,13 @@ public static class SqliteAdapter
         return false;
     }
 
+    /// <summary>
+    /// SQLite's own heap (page caches, sorter buffers, temp tables held in memory): in use now, and the highest it
+    /// reached since the last call with <paramref name="resetPeak"/> (for an import's per-phase memory log).
+    /// </summary>
+    public static (long Used, long Peak) NativeMemory(bool resetPeak) =>
+        (SQLitePCL.raw.sqlite3_memory_used(), SQLitePCL.raw.sqlite3_memory_highwater(resetPeak ? 1 : 0));
+
     /// <summary>WAL lets pages keep reading while an import writes; busy_timeout waits for the single writer.</summary>
     public static void ApplyPragmas(DbConnection connection, int busyTimeoutSeconds = 30)
     {

@@ -9,7 +9,7 @@ namespace AdminPortal.Benchmarks;
 public static class BenchmarkProgram
 {
     // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- [--sizes 10000,100000,1000000] [--systems sapbtp,confluent] [--no-queries] [--no-write]
-    //     [--provisioning-tasks 10000] (0 = no provisioning scenarios)
+    //     [--full-import-only] [--provisioning-tasks 10000] (0 = no provisioning scenarios)
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "--load")
@@ -37,7 +37,7 @@ public static class BenchmarkProgram
 
         var sizes = new List<int> { 10_000, 100_000, 1_000_000 };
         var systems = new List<SimulatedSystem> { SimulatedSystem.SapBtp };
-        bool queries = true, write = true;
+        bool queries = true, write = true, fullImportOnly = false;
         var provisioningTasks = 10_000;
         for (var i = 0; i < args.Length; i++)
         {
@@ -60,8 +60,9 @@ public static class BenchmarkProgram
                     break;
                 case "--no-queries": queries = false; break;
                 case "--no-write": write = false; break;
+                case "--full-import-only": fullImportOnly = true; break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--systems sapbtp,confluent] [--provisioning-tasks N] [--no-queries] [--no-write]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--systems sapbtp,confluent] [--provisioning-tasks N] [--no-queries] [--no-write] [--full-import-only]");
                     return 2;
             }
         }
@@ -74,7 +75,7 @@ public static class BenchmarkProgram
         }
 
         var root = BenchmarkReport.FindRepositoryRoot(AppContext.BaseDirectory);
-        var runner = new BenchmarkRunner(packages, Console.Out);
+        var runner = new BenchmarkRunner(packages, Console.Out) { FullImportOnly = fullImportOnly };
         var figures = new List<Figure>();
         Console.WriteLine($"AdminPortal benchmarks — {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(System.Diagnostics.Debugger.IsAttached ? "debugger" : "no debugger")}, "
             + (typeof(BenchmarkRunner).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false)

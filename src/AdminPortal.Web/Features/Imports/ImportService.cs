@@ -14,7 +14,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using EngineExchange = AdminPortal.Core.Connectors.Http.HttpExchange;
 
 namespace AdminPortal.Web.Features.Imports;
 
@@ -50,6 +49,9 @@ public class ImportService(
 {
     public const string HttpClientName = ConnectorEngineFactory.HttpClientName;
     public const int MaxRecordedExchanges = 5000;
+
+    /// <summary>Records read (accounts, entitlements, links) from which the read's garbage is collected before the apply.</summary>
+    public const int ReleaseReadMemoryAbove = 50_000;
 
     /// <summary>Creates a queued run; the runner executes runs one after another (so two never overlap).</summary>
     public async Task<long> QueueAsync(ImportRequest request, CancellationToken ct = default)
@@ -103,7 +105,7 @@ public class ImportService(
         run.Phase = "starting";
         await db.SaveChangesAsync(ct);
 
-        var recorder = new CappedRecorder(MaxRecordedExchanges);
+        var recorder = new ImportExchangeWriter(dbFactory, runId, MaxRecordedExchanges);
         try
         {
             var endpoint = await db.Endpoints.Include(e => e.SecuritySystem).ThenInclude(s => s!.ImportConnection).ThenInclude(c => c!.Attributes)
@@ -118,6 +120,7 @@ public class ImportService(
             Log($"endpoint {endpoint.Name}, connection {connection.Name}, mode {run.Mode}{(run.IsPreview ? " (preview)" : "")}");
 
             var engine = engines.Create(connection, attributes, recorder);
+            Log("memory before the read: " + MemoryNote());
 
             var lastBeat = Stopwatch.StartNew();
             // Accounts and links stream into a staging file beside the database; the portal's tables are not touched
@@ -133,6 +136,7 @@ public class ImportService(
                     readPhase = progress.Phase;
                 }
 
+                if (recorder.HasBatch) await recorder.FlushAsync();
                 var rate = records / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001);
                 await notifier.PublishAsync(new JobProgress(runId, progress.Phase, progress.Page, records, rate, stopwatch.Elapsed, $"{progress.Call} page {progress.Page}", false));
                 if (lastBeat.Elapsed < TimeSpan.FromSeconds(2)) return;
@@ -145,11 +149,13 @@ public class ImportService(
             });
 
             var result = await engine.RunImportAsync(connector, sink, ct);
+            // Before the apply's write transaction (which would make this wait): the read made its last calls.
+            await recorder.FlushAsync();
             run.Pages = (int)Math.Min(int.MaxValue, result.RequestCount);
             run.Read = sink.AccountCount;
             foreach (var warning in result.Warnings.Take(200)) Log("warning: " + warning);
             Log($"read {sink.AccountCount} account(s), {sink.Entitlements.Count} entitlement(s), {sink.LinkCount} link(s) in {result.RequestCount} request(s), {stopwatch.Elapsed.TotalSeconds:0.0} s");
-            Log($"memory after the read: managed heap {GC.GetTotalMemory(false) / 1048576} MB, process working set {Environment.WorkingSet / 1048576} MB");
+            Log("memory after the read: " + MemoryNote());
             if (!result.IsComplete)
             {
                 throw new ImportSetupException($"The read was not complete, nothing was changed: {result.Failure}");
@@ -160,6 +166,18 @@ public class ImportService(
             var phase = Stopwatch.StartNew();
             staging.Complete();
             Log($"staging indexed in {phase.Elapsed.TotalSeconds:0.0} s");
+            Log("memory after staging: " + MemoryNote());
+            if (sink.Records >= ReleaseReadMemoryAbove)
+            {
+                // The read leaves garbage that grows with the target (page bodies, token trees, strings: GBs allocated at
+                // 1M accounts), which the GC hands back to the OS lazily; the apply then adds SQLite's page cache on top.
+                // One compacting full collection between the two — once per large run, a pause of a fraction of a
+                // second — keeps the import's peak at the larger phase instead of their sum (ADR-017).
+                phase.Restart();
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                Log($"memory after releasing the read's garbage ({phase.Elapsed.TotalSeconds:0.0} s): " + MemoryNote());
+            }
+
             await PlanAndApplyAsync(run, endpoint, connector.StatusThreshold, staging, sink, Log, stopwatch, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -185,9 +203,18 @@ public class ImportService(
         run.FinishedUtc = clock.GetUtcNow().UtcDateTime;
         run.Phase = run.Status.ToString();
         run.Log = log.ToString();
-        db.HttpExchanges.AddRange(recorder.Exchanges.Select((x, i) => ExchangeRows.From(x, i, runId: runId)));
+        await recorder.FlushAsync();
         await db.SaveChangesAsync(CancellationToken.None);
         await notifier.PublishAsync(new JobProgress(runId, run.Status.ToString(), run.Pages, run.Read, 0, stopwatch.Elapsed, run.Error, true));
+    }
+
+    /// <summary>Where an import's memory is, for the run log (issue 6: the import's own footprint must stay flat with the target's size).</summary>
+    /// SQLite's peak is the highest since the previous note, i.e. during the phase that just ended.
+    private static string MemoryNote()
+    {
+        var (sqlite, sqlitePeak) = SqliteAdapter.NativeMemory(resetPeak: true);
+        return $"managed heap {GC.GetTotalMemory(false) / 1048576} MB (GC committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576} MB), " +
+               $"SQLite {sqlite / 1048576} MB (peak {sqlitePeak / 1048576} MB), process working set {Environment.WorkingSet / 1048576} MB";
     }
 
     private static void Finish(JobRun run, JobRunStatus status, PlanSummary plan, string? error)
@@ -268,6 +295,7 @@ public class ImportService(
                 entitlements.Add.Take(50).Select(k => new PlanSampleEntitlement(k.EntitlementType, k.EntitlementId,
                     sink.Entitlements.TryGetValue((k.EntitlementType, k.EntitlementId), out var e) ? e.Value : null)).ToList());
             run.PlanJson = JsonConvert.SerializeObject(summary);
+            log("memory after the plan: " + MemoryNote());
             log($"plan ({stopwatch.Elapsed.TotalSeconds:0.0} s, {phase.Elapsed.TotalSeconds:0.0} s set-based): +{summary.AccountsToAdd} ~{summary.AccountsToUpdate} ={summary.AccountsUnchanged} suspend {summary.AccountsToSuspend} inactivate {summary.AccountsToInactivate}; entitlements +{summary.EntitlementsToAdd} ~{summary.EntitlementsToUpdate} inactivate {summary.EntitlementsToInactivate}; links +{summary.LinksToAdd} -{summary.LinksToRemove}");
 
             if (run.IsPreview)
@@ -296,6 +324,7 @@ public class ImportService(
             var written = bulk.ApplyAccounts(run.Id, now, allowed ? (int)(inactivate ? AccountStatus.Inactive : AccountStatus.SuspendedFromImport) : null);
             if (await CorrelationAsync(work, endpoint, ct) is { } correlation) bulk.Correlate(run.Id, now, correlation.Column, correlation.OwnerOf);
             var accountSeconds = phase.Elapsed.TotalSeconds;
+            log("memory after the accounts: " + MemoryNote());
             phase.Restart();
             var links = bulk.ApplyLinks(now, allowed);
 
@@ -303,9 +332,11 @@ public class ImportService(
             await work.AccountEntitlements.Where(l => l.Status == LinkStatus.PendingAdd && work.Accounts.Any(a => a.Id == l.AccountId && a.EndpointId == endpoint.Id))
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LinkStatus.Active), ct);
             var linkSeconds = phase.Elapsed.TotalSeconds;
+            log("memory after the links: " + MemoryNote());
             phase.Restart();
             await tx.CommitAsync(ct);
             Finish(run, JobRunStatus.Succeeded, summary, null);
+            log("memory after the commit: " + MemoryNote());
             log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s: entitlements {entitlementSeconds:0.0} s; accounts {accountSeconds:0.0} s (touched {written.Touched}, changed {written.Changed}, inserted {written.Inserted}, removed {written.Removed}); links {linkSeconds:0.0} s (+{links.Added} -{links.Removed}); commit {phase.Elapsed.TotalSeconds:0.0} s");
         }
         finally
@@ -394,29 +425,6 @@ public class ImportService(
         }
 
         return (rule.AccountColumn, value => value is not null && lookup.TryGetValue(value, out var id) ? id : null);
-    }
-
-
-    /// <summary>Keeps the first exchanges of a run (bodies are already capped and redacted by the engine).</summary>
-    private sealed class CappedRecorder(int max) : IExchangeRecorder
-    {
-        private readonly List<EngineExchange> exchanges = [];
-
-        public IReadOnlyList<EngineExchange> Exchanges
-        {
-            get
-            {
-                lock (exchanges) return [.. exchanges];
-            }
-        }
-
-        public void Record(EngineExchange exchange)
-        {
-            lock (exchanges)
-            {
-                if (exchanges.Count < max) exchanges.Add(exchange);
-            }
-        }
     }
 }
 
