@@ -28,6 +28,17 @@ public static class Baseline
         };
     }
 
+    /// <summary>One page as any reader asks for it: GET with the Authorization header, JSON accepted, headers first.</summary>
+    private static async Task<HttpResponseMessage> GetPageAsync(HttpClient http, string authorization, string url, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        response.EnsureSuccessStatusCode();
+        return response;
+    }
+
     /// <summary>The same requests, the bodies read and discarded: what the simulator and loopback HTTP cost alone.</summary>
     public static async Task<long> DownloadAsync(HttpClient http, string authorization, IReadOnlyList<string> urls, CancellationToken ct = default)
     {
@@ -35,11 +46,7 @@ public static class Baseline
         long total = 0;
         foreach (var url in urls)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.TryAddWithoutValidation("Authorization", authorization);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            response.EnsureSuccessStatusCode();
+            using var response = await GetPageAsync(http, authorization, url, ct);
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
             for (int n; (n = await stream.ReadAsync(buffer, ct)) > 0;) total += n;
         }
@@ -64,11 +71,7 @@ public static class Baseline
 
         foreach (var url in urls)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.TryAddWithoutValidation("Authorization", authorization);
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            response.EnsureSuccessStatusCode();
+            using var response = await GetPageAsync(http, authorization, url, ct);
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
             using var reader = new JsonTextReader(new StreamReader(stream)) { DateParseHandling = DateParseHandling.None };
             bool users = KindOf(shape, url) == "accounts";
