@@ -54,9 +54,7 @@ public class AccessRequestJourneyTests(BrowserFixture browser)
         await Expect(page.GetByTestId("request-chosen")).ToContainTextAsync(group.Value);
         await page.GetByTestId("request-justification").FillAsync("I join the platform team and need its SAP BTP group.");
         await Screenshots.SaveAsync(page, "06-request-access");
-        await page.GetByTestId("request-submit").ClickAsync();
-        await page.WaitForURLAsync("**/requests?id=*");
-        var requestId = long.Parse(new Uri(page.Url).Query.Split('=')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var requestId = await RequestForm.SubmitAsync(page);
         await Expect(page.GetByTestId($"request-status-{requestId}")).ToHaveTextAsync("PendingApproval");
         await Screenshots.SaveAsync(page, "07-my-requests-pending");
         await new LoginPage(page).SignOutAsync();

@@ -50,9 +50,7 @@ public class DemoJourneyTests(BrowserFixture browser)
         await Expect(page.GetByTestId("request-chosen")).ToContainTextAsync(environment.Value);
         await page.GetByTestId("request-justification").FillAsync("I start on the streaming team and deploy to this environment.");
         await Screenshots.SaveAsync(page, "31-demo-request-access");
-        await page.GetByTestId("request-submit").ClickAsync();
-        await page.WaitForURLAsync("**/requests?id=*");
-        var requestId = long.Parse(new Uri(page.Url).Query.Split('=')[1], CultureInfo.InvariantCulture);
+        var requestId = await RequestForm.SubmitAsync(page);
         await Expect(page.GetByTestId($"request-status-{requestId}")).ToHaveTextAsync("PendingApproval");
         await Screenshots.SaveAsync(page, "32-demo-request-pending");
         await new LoginPage(page).SignOutAsync();
