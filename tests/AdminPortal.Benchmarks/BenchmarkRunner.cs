@@ -29,6 +29,9 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
     /// <summary>Only the full import and its baseline (no re-imports or queries): the figures of the memory and time targets, in half the time (<c>--full-import-only</c>).</summary>
     public bool FullImportOnly { get; init; }
 
+    /// <summary>Extra portal settings (<c>--inline-staging</c>: the staging file written on the engine's thread, ADR-020).</summary>
+    public IReadOnlyList<string> PortalArguments { get; init; } = [];
+
     public static int EntitlementsFor(int accounts) => Math.Max(50, accounts / 200);
 
     /// <summary>The SCIM-shaped scenarios (SAP BTP package vs its simulator).</summary>
@@ -55,6 +58,7 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
             $"--AdminPortal:DataDirectory={dataDirectory}",
             "--AdminPortal:BootstrapAdminPassword=Bench-Passw0rd!",
             "--Logging:LogLevel:Default=Warning",
+            .. PortalArguments,
         ]) ?? throw new InvalidOperationException("the portal ran a command instead of starting");
         await app.StartAsync(ct);
         try

@@ -9,7 +9,7 @@ namespace AdminPortal.Benchmarks;
 public static class BenchmarkProgram
 {
     // dotnet run -c Release --project tests/AdminPortal.Benchmarks -- [--sizes 10000,100000,1000000] [--systems sapbtp,confluent] [--no-queries] [--no-write]
-    //     [--full-import-only] [--provisioning-tasks 10000] (0 = no provisioning scenarios)
+    //     [--full-import-only] [--provisioning-tasks 10000] (0 = no provisioning scenarios) [--inline-staging] (ADR-020's comparison)
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "--load")
@@ -37,7 +37,7 @@ public static class BenchmarkProgram
 
         var sizes = new List<int> { 10_000, 100_000, 1_000_000 };
         var systems = new List<SimulatedSystem> { SimulatedSystem.SapBtp };
-        bool queries = true, write = true, fullImportOnly = false;
+        bool queries = true, write = true, fullImportOnly = false, inlineStaging = false;
         var provisioningTasks = 10_000;
         for (var i = 0; i < args.Length; i++)
         {
@@ -61,8 +61,9 @@ public static class BenchmarkProgram
                 case "--no-queries": queries = false; break;
                 case "--no-write": write = false; break;
                 case "--full-import-only": fullImportOnly = true; break;
+                case "--inline-staging": inlineStaging = true; break;
                 default:
-                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--systems sapbtp,confluent] [--provisioning-tasks N] [--no-queries] [--no-write] [--full-import-only]");
+                    Console.Error.WriteLine($"unknown argument '{args[i]}'. Usage: --sizes 10000,100000 [--systems sapbtp,confluent] [--provisioning-tasks N] [--no-queries] [--no-write] [--full-import-only] [--inline-staging]");
                     return 2;
             }
         }
@@ -75,7 +76,11 @@ public static class BenchmarkProgram
         }
 
         var root = BenchmarkReport.FindRepositoryRoot(AppContext.BaseDirectory);
-        var runner = new BenchmarkRunner(packages, Console.Out) { FullImportOnly = fullImportOnly };
+        var runner = new BenchmarkRunner(packages, Console.Out)
+        {
+            FullImportOnly = fullImportOnly,
+            PortalArguments = inlineStaging ? ["--AdminPortal:Jobs:PipelinedStaging=false"] : [],
+        };
         var figures = new List<Figure>();
         Console.WriteLine($"AdminPortal benchmarks — {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {(System.Diagnostics.Debugger.IsAttached ? "debugger" : "no debugger")}, "
             + (typeof(BenchmarkRunner).Assembly.GetCustomAttributes(typeof(System.Diagnostics.DebuggableAttribute), false)

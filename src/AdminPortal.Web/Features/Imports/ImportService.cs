@@ -10,8 +10,10 @@ using AdminPortal.Core.Domain;
 using AdminPortal.Data;
 using AdminPortal.Web.Features.Audit;
 using AdminPortal.Web.Features.Connections;
+using AdminPortal.Web.Features.Jobs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
@@ -45,6 +47,7 @@ public class ImportService(
     ImportQueue queue,
     AuditService audit,
     TimeProvider clock,
+    IOptions<JobOptions> jobOptions,
     ILogger<ImportService> logger)
 {
     public const string HttpClientName = ConnectorEngineFactory.HttpClientName;
@@ -127,7 +130,7 @@ public class ImportService(
             // until the read is proven complete (the file is deleted when the run ends, whatever the outcome).
             using var staging = SqliteImportStaging.Create(db.Database.GetDbConnection(), runId, Account.CustomPropertyCount);
             string? readPhase = null;
-            var sink = new StagingSink(staging, async (progress, records) =>
+            using var sink = new StagingSink(staging, async (progress, records) =>
             {
                 // Where the read's time goes: one log line per phase (accounts, each entitlement type, links).
                 if (progress.Phase != readPhase)
@@ -146,9 +149,10 @@ public class ImportService(
                     .SetProperty(r => r.HeartbeatUtc, clock.GetUtcNow().UtcDateTime)
                     .SetProperty(r => r.Phase, progress.Phase)
                     .SetProperty(r => r.Read, records), ct);
-            });
+            }, jobOptions.Value.PipelinedStaging);
 
             var result = await engine.RunImportAsync(connector, sink, ct);
+            await sink.DrainAsync(ct);
             // Before the apply's write transaction (which would make this wait): the read made its last calls.
             await recorder.FlushAsync();
             run.Pages = (int)Math.Min(int.MaxValue, result.RequestCount);

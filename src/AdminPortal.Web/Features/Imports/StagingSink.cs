@@ -10,19 +10,41 @@ namespace AdminPortal.Web.Features.Imports;
 /// so memory stays flat: the sink resolves memberships itself there (<see cref="IDeferredLinkSink"/>), so the engine keeps
 /// no per-account or per-membership state. Entitlement types and values, a few thousand at most, also stay in memory for
 /// the EF apply (the values are staged too, for the link joins).
+/// <para>
+/// The staging inserts run on a writer thread of their own (<see cref="StagingPipeline"/>, ADR-020) while the engine reads
+/// on. Call <see cref="DrainAsync"/> before reading the staging file's counts; the sink drains itself before resolving
+/// links, and falls back to writing inline for good when the engine asks for an account buffer (records merged across
+/// calls are looked up in the staging file while they are read).
+/// </para>
 /// </summary>
-public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress, long, ValueTask> onProgress) : IImportSink, IDeferredLinkSink, IAccountRecordStore
+public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress, long, ValueTask> onProgress, bool pipelined = true)
+    : IImportSink, IDeferredLinkSink, IAccountRecordStore, IDisposable
 {
+    private StagingPipeline? pipeline = pipelined ? new StagingPipeline(staging) : null;
+    private long accountsHandedOver;
+    private long linksHandedOver;
+
     public List<ImportedEntitlementType> Types { get; } = [];
     public Dictionary<(string Type, string Id), ImportedEntitlement> Entitlements { get; } = [];
 
+    /// <summary>Accounts in the staging file (after <see cref="DrainAsync"/>: all that were read).</summary>
     public long AccountCount => staging.Accounts;
+
+    /// <summary>Memberships in the staging file; after the links were resolved, the distinct resolved links.</summary>
     public long LinkCount => staging.Links;
-    public long Records => staging.Accounts + Entitlements.Count + staging.Links;
+
+    /// <summary>Records handed over so far (progress; some may still be on their way to the staging file).</summary>
+    public long Records => accountsHandedOver + Entitlements.Count + linksHandedOver;
+
+    /// <summary>Returns when every record handed over is in the staging file.</summary>
+    public ValueTask DrainAsync(CancellationToken ct = default) => pipeline?.DrainAsync(ct) ?? ValueTask.CompletedTask;
 
     public ValueTask OnAccountAsync(ImportedAccount account, CancellationToken ct)
     {
-        staging.AddAccount(ColumnMapper.ToStaged(account));
+        var staged = ColumnMapper.ToStaged(account);
+        accountsHandedOver++;
+        if (pipeline is not null) return pipeline.AddAccountAsync(staged, ct);
+        staging.AddAccount(staged);
         return ValueTask.CompletedTask;
     }
 
@@ -36,33 +58,49 @@ public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress
     public ValueTask OnEntitlementAsync(ImportedEntitlement entitlement, CancellationToken ct)
     {
         Entitlements[(entitlement.EntitlementType, entitlement.EntitlementId)] = entitlement;
-        staging.AddEntitlement(entitlement.EntitlementType, entitlement.EntitlementId, entitlement.Value ?? entitlement.EntitlementId);
+        var value = entitlement.Value ?? entitlement.EntitlementId;
+        if (pipeline is not null) return pipeline.AddEntitlementAsync(entitlement.EntitlementType, entitlement.EntitlementId, value, ct);
+        staging.AddEntitlement(entitlement.EntitlementType, entitlement.EntitlementId, value);
         return ValueTask.CompletedTask;
     }
 
     /// <summary>Not called by the engine for this sink (it defers links); a resolved link is staged by its ids all the same.</summary>
-    public ValueTask OnLinkAsync(ImportedLink link, CancellationToken ct)
-    {
-        staging.AddLink(link.AccountId, false, link.EntitlementType, link.EntitlementId, false);
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask OnLinkAsync(ImportedLink link, CancellationToken ct) =>
+        OnUnresolvedLinkAsync(link.AccountId, false, link.EntitlementType, link.EntitlementId, false, ct);
 
     public ValueTask OnUnresolvedLinkAsync(string accountKey, bool accountKeyIsName, string entitlementType, string entitlementKey, bool entitlementKeyIsValue, CancellationToken ct)
     {
+        linksHandedOver++;
+        if (pipeline is not null) return pipeline.AddLinkAsync(accountKey, accountKeyIsName, entitlementType, entitlementKey, entitlementKeyIsValue, ct);
         staging.AddLink(accountKey, accountKeyIsName, entitlementType, entitlementKey, entitlementKeyIsValue);
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<DeferredLinkResolution> ResolveDeferredLinksAsync(CancellationToken ct)
+    public async ValueTask<DeferredLinkResolution> ResolveDeferredLinksAsync(CancellationToken ct)
     {
+        await DrainAsync(ct);
         var r = staging.ResolveLinks();
-        return ValueTask.FromResult(new DeferredLinkResolution(r.Linked, r.Unresolved, r.DroppedDuplicateAccounts, r.DuplicateAccountIds));
+        return new DeferredLinkResolution(r.Linked, r.Unresolved, r.DroppedDuplicateAccounts, r.DuplicateAccountIds);
     }
 
     public ValueTask OnProgressAsync(ImportProgress progress, CancellationToken ct) => onProgress(progress, Records);
 
     /// <summary>Accounts merged from several calls wait in the staging file (as JSON), not in memory.</summary>
-    public IAccountRecordBuffer OpenAccountBuffer() => new StagedRecordBuffer(staging);
+    public IAccountRecordBuffer OpenAccountBuffer()
+    {
+        // The buffer reads the staging file on the engine's thread while accounts are emitted: from here on, write inline.
+        if (pipeline is { } p)
+        {
+            p.DrainAsync().AsTask().GetAwaiter().GetResult();
+            p.Dispose();
+            pipeline = null;
+        }
+
+        return new StagedRecordBuffer(staging);
+    }
+
+    /// <summary>Stops the writer thread; records not yet written are dropped (the run failed or was cancelled, or all were drained).</summary>
+    public void Dispose() => pipeline?.Dispose();
 
     private sealed class StagedRecordBuffer(SqliteImportStaging staging) : IAccountRecordBuffer
     {

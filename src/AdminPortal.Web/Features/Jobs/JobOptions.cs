@@ -13,4 +13,10 @@ public sealed class JobOptions
 
     /// <summary>Whether the Quartz scheduler fires jobs with a cron expression.</summary>
     public bool SchedulerEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Whether an import writes its staging file on a thread of its own while the engine reads on (ADR-020). Off: the
+    /// engine's thread writes each record itself (one core; the benchmark's comparison and a fallback).
+    /// </summary>
+    public bool PipelinedStaging { get; set; } = true;
 }
