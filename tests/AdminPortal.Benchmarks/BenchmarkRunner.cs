@@ -5,6 +5,7 @@ using AdminPortal.Simulators;
 using AdminPortal.Web;
 using AdminPortal.Web.Features.Connections;
 using AdminPortal.Web.Features.Imports;
+using AdminPortal.Web.Features.Repository;
 using AdminPortal.Web.Features.Simulated;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
@@ -275,36 +276,38 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
     }
 
     /// <summary>The reviewer grid's queries (filter by status + custom property, sort by name, count, page 1 and 5,000), 50 runs each.</summary>
+    /// <summary>
+    /// The reviewer grid as the portal runs it: <see cref="RepositoryService.AccountsAsync"/> with status Active and
+    /// customproperty11 exactly "true" (ADR-019), in name order, pages 1 and 5,000 of 20. Its count stops at
+    /// <see cref="RepositoryService.CountCap"/> as the grid's does (ADR-015); each call includes the endpoint lookup and the page's owners.
+    /// </summary>
     private static async Task<List<Figure>> GridQueriesAsync(IServiceProvider services, string endpointName, int size, string suffix, CancellationToken ct)
     {
         const int pageSize = 20, runs = 50;
-        var factory = services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>();
-        int endpointId;
-        await using (var db = await factory.CreateDbContextAsync(ct)) endpointId = (await db.Endpoints.SingleAsync(e => e.Name == endpointName, ct)).Id;
+        var repository = services.GetRequiredService<RepositoryService>();
+        var filter = new AccountFilter(endpointName, Status: AccountStatus.Active, Property: "customproperty11", PropertyValue: "true", PropertyMatch: PropertyMatch.Equals);
         var figures = new List<Figure>();
         foreach (var page in new[] { 1, 5000 })
         {
             if ((page - 1) * pageSize >= size) continue;
             var timings = new List<double>();
-            int rows = 0, total = 0;
+            AccountsResult? result = null;
             await using var memory = MemorySampler.Start();
             for (var i = 0; i < runs; i++)
             {
-                await using var db = await factory.CreateDbContextAsync(ct);
                 var sw = Stopwatch.StartNew();
-                var query = db.Accounts.AsNoTracking()
-                    .Where(a => a.EndpointId == endpointId && a.Status == AccountStatus.Active && a.CustomProperty11 == "true");
-                total = await query.CountAsync(ct);
-                var items = await query.OrderBy(a => a.Name).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+                result = await repository.AccountsAsync(filter, null, (page - 1) * pageSize, pageSize, ct);
                 sw.Stop();
                 timings.Add(sw.Elapsed.TotalMilliseconds);
-                rows = items.Count;
             }
 
+            Require(result!.EndpointExists, $"no endpoint named '{endpointName}'");
             timings.Sort();
             var p95 = timings[(int)Math.Ceiling(0.95 * timings.Count) - 1];
+            var count = result.CountIsCapped ? $"count {result.Count:N0}, capped (more than {RepositoryService.CountCap:N0} match)" : $"count {result.Count:N0}, exact";
             figures.Add(new($"grid query p95 (status + customproperty11, by name, page {page}){suffix}", size, p95 / 1000, runs / (timings.Sum() / 1000), memory.FootprintBytes, p95 / 100.0, "100 ms target",
-                $"p50 {timings[timings.Count / 2]:0.0} ms, p95 {p95:0.0} ms, {rows} rows of {total} matching, count included"));
+                $"p50 {timings[timings.Count / 2]:0.0} ms, p95 {p95:0.0} ms, {result.Rows.Count} rows; {count}: RepositoryService.AccountsAsync, customproperty11 equals 'true' (ADR-019); " +
+                $"counts above {RepositoryService.CountCap:N0} are capped as in the portal (ADR-015)"));
         }
 
         return figures;

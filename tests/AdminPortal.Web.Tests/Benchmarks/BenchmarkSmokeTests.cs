@@ -20,6 +20,8 @@ public class BenchmarkSmokeTests
             figures.Select(f => f.Scenario));
         Assert.Contains("10000 accounts, 50 entitlements, 50000 links", figures[0].Notes);
         Assert.Contains("added 100, changed 100, unchanged 9800, suspended 100", figures[4].Notes);
+        // The grid figure is the portal's own call (ADR-019), with its count as the grid shows it: exact below the cap at this size.
+        Assert.Matches(@"20 rows; count [\d,]+, exact: RepositoryService\.AccountsAsync", figures[5].Notes);
         // The download-only floor keeps nothing, so it has no memory figure.
         Assert.All(figures, f => Assert.True(f.Seconds > 0 && (f.PeakWorkingSetBytes > 0 || f.Scenario.StartsWith("download only", StringComparison.Ordinal))));
         Assert.Contains("full import, empty endpoint", output.ToString());

@@ -14,7 +14,7 @@ public static class RepositoryEndpoints
     public static void MapRepositoryEndpoints(this WebApplication app)
     {
         app.MapGet("/identities/accounts/export.csv", async (HttpContext http, RepositoryService repository, IDbContextFactory<AdminPortalDbContext> dbFactory,
-            [FromQuery] string? endpoint, [FromQuery] string? q, [FromQuery] string? status, [FromQuery] string? owner, [FromQuery] string? property, [FromQuery] string? value) =>
+            [FromQuery] string? endpoint, [FromQuery] string? q, [FromQuery] string? status, [FromQuery] string? owner, [FromQuery] string? property, [FromQuery] string? value, [FromQuery] string? match) =>
         {
             if (string.IsNullOrWhiteSpace(endpoint)) return Results.BadRequest("endpoint is required.");
             AccountStatus? parsedStatus = null;
@@ -24,10 +24,12 @@ public static class RepositoryEndpoints
                 parsedStatus = s;
             }
 
+            if (RepositoryService.ParsePropertyMatch(match) is not { } propertyMatch) return Results.BadRequest($"Unknown match '{match}': use equals or contains.");
+
             var ct = http.RequestAborted;
             var labels = await repository.AccountColumnLabelsAsync(endpoint, ct);
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var query = await RepositoryService.QueryAsync(db, new AccountFilter(endpoint, q, parsedStatus, owner, property, value), ct);
+            var query = await RepositoryService.QueryAsync(db, new AccountFilter(endpoint, q, parsedStatus, owner, property, value, propertyMatch), ct);
             if (query is null) return Results.NotFound($"No endpoint named '{endpoint}'.");
 
             var properties = labels.Keys.Select(c => typeof(Account).GetProperty(c)!).ToArray();

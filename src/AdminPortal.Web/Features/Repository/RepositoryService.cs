@@ -10,13 +10,24 @@ namespace AdminPortal.Web.Features.Repository;
 
 /// <summary>
 /// Filters of the Accounts grid, its CSV export and the accounts API. <see cref="Text"/> matches the start of the name,
-/// the account id or the display name (ADR-015); owner and property values match anywhere. All case-insensitive
-/// (ASCII letters, as SQLite folds them), LIKE wildcards taken literally.
+/// the account id or the display name (ADR-015); owner values match anywhere. All case-insensitive (ASCII letters, as
+/// SQLite folds them), LIKE wildcards taken literally. The property value matches anywhere in the same way
+/// (<see cref="Repository.PropertyMatch.Contains"/>, the default) or, with <see cref="Repository.PropertyMatch.Equals"/>,
+/// is the whole value: SQL <c>=</c>, case-sensitive and exact (the typed text trimmed, as every filter is), which the
+/// (EndpointId, Status, CustomPropertyN, Name) indexes serve for the count and the page in name order (ADR-019).
 /// </summary>
-public sealed record AccountFilter(string Endpoint, string? Text = null, AccountStatus? Status = null, string? Owner = null, string? Property = null, string? PropertyValue = null)
+public sealed record AccountFilter(string Endpoint, string? Text = null, AccountStatus? Status = null, string? Owner = null, string? Property = null, string? PropertyValue = null,
+    PropertyMatch PropertyMatch = PropertyMatch.Contains)
 {
     /// <summary>Only the endpoint and at most a status: the total is one row of AccountCounts.</summary>
     public bool CountsFromTotals => AccountSearch.Prefix(Text) is null && string.IsNullOrWhiteSpace(Owner) && string.IsNullOrWhiteSpace(PropertyValue);
+}
+
+/// <summary>How <see cref="AccountFilter.PropertyValue"/> matches: anywhere, case-insensitively (LIKE), or the exact value (=, ADR-019).</summary>
+public enum PropertyMatch
+{
+    Contains,
+    Equals,
 }
 
 /// <summary>
@@ -200,10 +211,15 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
         if (filter.Status is { } status) query = query.Where(a => a.Status == status);
         if (Pattern(filter.Owner) is { } owner)
             query = query.Where(a => a.Owner != null && (EF.Functions.Like(a.Owner.Username, owner, "\\") || EF.Functions.Like(a.Owner.Email, owner, "\\")));
-        if (Pattern(filter.PropertyValue) is { } value && CustomIndex(filter.Property ?? "") is >= 1 and <= Account.CustomPropertyCount)
+        if (!string.IsNullOrWhiteSpace(filter.PropertyValue) && CustomIndex(filter.Property ?? "") is >= 1 and <= Account.CustomPropertyCount)
         {
             var column = $"CustomProperty{CustomIndex(filter.Property!)}";
-            query = query.Where(a => EF.Functions.Like(EF.Property<string>(a, column), value, "\\"));
+            var value = filter.PropertyValue.Trim();
+            var pattern = Pattern(value);
+            // Equals is SQL `=` (BINARY collation: case-sensitive), so the column's index serves the range and the name order (ADR-019).
+            query = filter.PropertyMatch == PropertyMatch.Equals
+                ? query.Where(a => EF.Property<string>(a, column) == value)
+                : query.Where(a => EF.Functions.Like(EF.Property<string>(a, column), pattern, "\\"));
         }
 
         return query;
@@ -393,6 +409,14 @@ public partial class RepositoryService(IDbContextFactory<AdminPortalDbContext> d
             .Select(x => new MemberRow(x.a.Id, x.a.AccountId, x.a.Name, x.a.DisplayName, x.a.Status, x.a.Owner!.Username, x.Status)).ToListAsync(ct);
         return (rows, count);
     }
+
+    /// <summary>A <c>match=</c> query parameter: <c>contains</c> (also when absent) or <c>equals</c>, any case; null for anything else.</summary>
+    public static PropertyMatch? ParsePropertyMatch(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "contains" => PropertyMatch.Contains,
+        "equals" => PropertyMatch.Equals,
+        _ => null,
+    };
 
     /// <summary>A LIKE pattern matching the text anywhere, with LIKE's wildcards escaped; null for no filter.</summary>
     public static string? Pattern(string? text) =>
