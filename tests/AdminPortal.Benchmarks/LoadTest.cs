@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using AdminPortal.Core.Domain;
 using AdminPortal.Data;
@@ -155,16 +156,27 @@ public static partial class LoadTest
             var errors = new ConcurrentBag<string>();
             var pages = Math.Max(1, total / 50);
             bool Done() => window.Elapsed > MaxWindow || (window.Elapsed.TotalSeconds >= o.Seconds && importTask.IsCompleted);
+            var cursors = await SampleCursorsAsync(dbFactory, 2_000);
             await Task.WhenAll(clients.Select((client, index) => Task.Run(async () =>
             {
                 var random = new Random(index);
+                // An API client browses as the API documents it (docs/api.md, ADR-018): it starts somewhere (a search, or
+                // a cursor it kept) and follows `next` for up to 10 pages; now and then it jumps to a random page number,
+                // which walks every index entry before it (reported on a line of its own).
+                string? next = null;
+                var followed = 0;
                 while (!Done())
                 {
-                    var (kind, url) = index % 2 == 0
-                        ? random.Next(4) == 0
+                    var (kind, url) = index % 2 == 1
+                        ? ("Accounts page (cookie)", $"/identities/accounts?endpoint={Endpoint}")
+                        : random.Next(4) == 0
                             ? ("accounts API, q= search", $"/api/endpoints/{Endpoint}/accounts?q={Uri.EscapeDataString(SearchTerm(samples[random.Next(samples.Count)], random))}&pageSize=50")
-                            : ("accounts API, one page of 50", $"/api/endpoints/{Endpoint}/accounts?page={random.Next(1, pages + 1)}&pageSize=50")
-                        : ("Accounts page (cookie)", $"/identities/accounts?endpoint={Endpoint}");
+                            : random.Next(10) == 0
+                                ? ("accounts API, jump to a random page= (OFFSET)", $"/api/endpoints/{Endpoint}/accounts?page={random.Next(1, pages + 1)}&pageSize=50")
+                                : next is not null && followed < 10
+                                    ? ("accounts API, next page of 50 (after= cursor)", $"/api/endpoints/{Endpoint}/accounts?after={Uri.EscapeDataString(next)}&pageSize=50")
+                                    : ("accounts API, page of 50 from a kept cursor", $"/api/endpoints/{Endpoint}/accounts?after={Uri.EscapeDataString(cursors[random.Next(cursors.Count)])}&pageSize=50");
+                    if (kind.Contains("cursor", StringComparison.Ordinal)) followed = kind.StartsWith("accounts API, next", StringComparison.Ordinal) ? followed + 1 : 0;
                     var watch = Stopwatch.StartNew();
                     try
                     {
@@ -172,6 +184,8 @@ public static partial class LoadTest
                         var body = await response.Content.ReadAsStringAsync();
                         if (response.StatusCode != HttpStatusCode.OK) errors.Add($"{kind}: HTTP {(int)response.StatusCode}");
                         else if (kind.Contains("search", StringComparison.Ordinal) && body.Contains("\"totalCapped\":true", StringComparison.Ordinal)) kind += " (more than 10,000 matches)";
+                        if (kind.Contains("cursor", StringComparison.Ordinal))
+                            next = response.StatusCode == HttpStatusCode.OK && JsonDocument.Parse(body).RootElement.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
                     }
                     catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                     {
