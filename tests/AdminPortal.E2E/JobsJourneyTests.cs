@@ -68,6 +68,19 @@ public partial class JobsJourneyTests(BrowserFixture browser)
         await Expect(page.GetByTestId("accounts-grid")).ToContainTextAsync(first.Name);
         await Expect(page.GetByTestId("accounts-grid")).ToContainTextAsync("250 items");
         await Screenshots.SaveAsync(page, "13-accounts");
+        // An exact property filter (ADR-019): customproperty11 holds the SAP package's "active" as text
+        var activeAccounts = sim.State.GetAccounts().Count(a => a.Active);
+        await JobsPage.PickAsync(page, "filter-property", "CustomProperty11");
+        await JobsPage.PickAsync(page, "filter-property-match", "is exactly");
+        await page.GetByTestId("filter-property-value").FillAsync("tru");
+        await page.GetByTestId("filter-property-value").PressAsync("Tab");
+        await Expect(page.GetByTestId("accounts-grid")).ToContainTextAsync("No accounts match.");
+        await page.GetByTestId("filter-property-value").FillAsync("true");
+        await page.GetByTestId("filter-property-value").PressAsync("Tab");
+        await Expect(page.GetByTestId("accounts-grid")).ToContainTextAsync($"{activeAccounts} items");
+        await Screenshots.SaveAsync(page, "13b-accounts-exact-property");
+        await page.GetByTestId("filter-property-value").FillAsync("");
+        await page.GetByTestId("filter-property-value").PressAsync("Tab");
         await page.GetByTestId("filter-text").FillAsync(first.Name);
         await page.GetByTestId("filter-text").PressAsync("Tab");
         await Expect(page.GetByTestId("account-link")).ToHaveCountAsync(1);
