@@ -275,7 +275,6 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
         return new ChurnCounts(count, count, picked.Count - count);
     }
 
-    /// <summary>The reviewer grid's queries (filter by status + custom property, sort by name, count, page 1 and 5,000), 50 runs each.</summary>
     /// <summary>
     /// The reviewer grid as the portal runs it: <see cref="RepositoryService.AccountsAsync"/> with status Active and
     /// customproperty11 exactly "true" (ADR-019), in name order, pages 1 and 5,000 of 20. Its count stops at

@@ -1,8 +1,10 @@
+using AdminPortal.Core.Domain;
 using AdminPortal.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Endpoint = AdminPortal.Core.Domain.Endpoint;
 
 namespace AdminPortal.Web.Tests.Infrastructure;
 
@@ -30,6 +32,31 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public AdminPortalDbContext CreateDbContext() =>
         Services.GetRequiredService<IDbContextFactory<AdminPortalDbContext>>().CreateDbContext();
+
+    private static int endpointCounter;
+
+    /// <summary>
+    /// A security system and endpoint of their own (<c>{prefix}-ep-N</c>, unique in the test run) holding the given
+    /// accounts, written straight to the database: for repository tests that need exact rows, not an import.
+    /// </summary>
+    public async Task<Endpoint> AddEndpointWithAccountsAsync(string prefix, IEnumerable<Account> accounts)
+    {
+        await using var db = CreateDbContext();
+        var now = DateTime.UtcNow;
+        var n = Interlocked.Increment(ref endpointCounter);
+        var endpoint = new Endpoint { Name = $"{prefix}-ep-{n}", SecuritySystem = new SecuritySystem { Name = $"{prefix}-sys-{n}", CreatedUtc = now, UpdatedUtc = now }, CreatedUtc = now, UpdatedUtc = now };
+        db.Endpoints.Add(endpoint);
+        await db.SaveChangesAsync();
+        foreach (var account in accounts)
+        {
+            account.EndpointId = endpoint.Id;
+            account.CreatedUtc = account.UpdatedUtc = now;
+            db.Accounts.Add(account);
+        }
+
+        await db.SaveChangesAsync();
+        return endpoint;
+    }
 
     /// <summary>Every row of every table except the audit trail and the API tokens (their last-use stamp changes on every
     /// API call), so "nothing was written" can be compared exactly before and after a refused request.</summary>

@@ -11,21 +11,12 @@ namespace AdminPortal.Web.Tests.Repository;
 /// <summary>ADR-015: the account search (start of name, id or display name) and the trigger-kept totals, at service level.</summary>
 public class AccountSearchTests(PortalFactory factory) : IClassFixture<PortalFactory>
 {
-    private static int counter;
-
     private RepositoryService Repository => factory.Services.GetRequiredService<RepositoryService>();
 
     private async Task<(string Name, int Id)> EndpointWithAsync(IEnumerable<(string Name, string Id, string? Display)> accounts, AccountStatus status = AccountStatus.Active)
     {
-        await using var db = factory.CreateDbContext();
-        var now = DateTime.UtcNow;
-        var n = Interlocked.Increment(ref counter);
-        var system = new SecuritySystem { Name = $"search-sys-{n}", CreatedUtc = now, UpdatedUtc = now };
-        var endpoint = new Endpoint { Name = $"search-ep-{n}", SecuritySystem = system, CreatedUtc = now, UpdatedUtc = now };
-        db.Endpoints.Add(endpoint);
-        await db.SaveChangesAsync();
-        db.Accounts.AddRange(accounts.Select(a => new Account { EndpointId = endpoint.Id, Name = a.Name, AccountId = a.Id, DisplayName = a.Display, Status = status, CreatedUtc = now, UpdatedUtc = now }));
-        await db.SaveChangesAsync();
+        var endpoint = await factory.AddEndpointWithAccountsAsync("search",
+            accounts.Select(a => new Account { Name = a.Name, AccountId = a.Id, DisplayName = a.Display, Status = status }));
         return (endpoint.Name, endpoint.Id);
     }
 

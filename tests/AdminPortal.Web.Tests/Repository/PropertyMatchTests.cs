@@ -11,26 +11,14 @@ namespace AdminPortal.Web.Tests.Repository;
 /// <summary>ADR-019: the account property filter's exact mode (SQL <c>=</c>, case-sensitive) beside the default "contains".</summary>
 public class PropertyMatchTests(PortalFactory factory) : IClassFixture<PortalFactory>
 {
-    private static int counter;
-
     private RepositoryService Repository => factory.Services.GetRequiredService<RepositoryService>();
 
     /// <summary>An endpoint whose accounts are named by their position and carry the given CustomProperty11 values.</summary>
-    private async Task<string> EndpointWithStatusColumnAsync(IEnumerable<string?> values, AccountStatus status = AccountStatus.Active)
-    {
-        await using var db = factory.CreateDbContext();
-        var now = DateTime.UtcNow;
-        var n = Interlocked.Increment(ref counter);
-        var endpoint = new Endpoint { Name = $"match-ep-{n}", SecuritySystem = new SecuritySystem { Name = $"match-sys-{n}", CreatedUtc = now, UpdatedUtc = now }, CreatedUtc = now, UpdatedUtc = now };
-        db.Endpoints.Add(endpoint);
-        await db.SaveChangesAsync();
-        db.Accounts.AddRange(values.Select((v, i) => new Account
+    private async Task<string> EndpointWithStatusColumnAsync(IEnumerable<string?> values, AccountStatus status = AccountStatus.Active) =>
+        (await factory.AddEndpointWithAccountsAsync("match", values.Select((v, i) => new Account
         {
-            EndpointId = endpoint.Id, Name = $"acct{i:D6}", AccountId = $"m-{i}", Status = status, CustomProperty11 = v, CustomProperty3 = v, CreatedUtc = now, UpdatedUtc = now,
-        }));
-        await db.SaveChangesAsync();
-        return endpoint.Name;
-    }
+            Name = $"acct{i:D6}", AccountId = $"m-{i}", Status = status, CustomProperty11 = v, CustomProperty3 = v,
+        }))).Name;
 
     private static readonly string?[] Values = ["true", "TRUE", "True", "untrue", "true-ish", "true ", "tr_e", "%", null, "false"];
 
