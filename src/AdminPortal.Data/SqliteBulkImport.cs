@@ -30,13 +30,15 @@ public sealed class SqliteBulkImport
     private readonly SqliteTransaction transaction;
     private readonly int endpointId;
     private readonly int customCount;
+    private readonly long minRowsForIndexRebuild;
 
-    private SqliteBulkImport(SqliteConnection connection, SqliteTransaction transaction, int endpointId, int customCount)
+    private SqliteBulkImport(SqliteConnection connection, SqliteTransaction transaction, int endpointId, int customCount, long minRowsForIndexRebuild)
     {
         this.connection = connection;
         this.transaction = transaction;
         this.endpointId = endpointId;
         this.customCount = customCount;
+        this.minRowsForIndexRebuild = minRowsForIndexRebuild;
     }
 
     /// <summary>Attaches the staging file to an open connection; must run outside a transaction (SQLite's rule for ATTACH).</summary>
@@ -69,8 +71,10 @@ public sealed class SqliteBulkImport
         }
     }
 
-    public static SqliteBulkImport For(DbConnection connection, DbTransaction transaction, int endpointId, int accountCustomPropertyCount) =>
-        new((SqliteConnection)connection, (SqliteTransaction)transaction, endpointId, accountCustomPropertyCount);
+    /// <param name="minRowsForIndexRebuild">see <see cref="RebuildsIndexes"/>; <see cref="DefaultMinRowsForIndexRebuild"/> unless configured.</param>
+    public static SqliteBulkImport For(DbConnection connection, DbTransaction transaction, int endpointId, int accountCustomPropertyCount,
+        long minRowsForIndexRebuild = DefaultMinRowsForIndexRebuild) =>
+        new((SqliteConnection)connection, (SqliteTransaction)transaction, endpointId, accountCustomPropertyCount, minRowsForIndexRebuild);
 
     /// <summary>
     /// Compares the staged accounts and links with the endpoint's: what would be added, changed, and removed. The
@@ -158,7 +162,8 @@ public sealed class SqliteBulkImport
              "INSERT OR IGNORE INTO imp_evmap(eseq, vid) SELECT eseq, vid FROM imp_vmap WHERE eseq IS NOT NULL;");
     }
 
-    public sealed record AccountWrites(long Touched, long Changed, long Inserted, long Removed);
+    /// <param name="IndexesRebuilt">secondary indexes of Accounts dropped before the insert and built again after it (ADR-021)</param>
+    public sealed record AccountWrites(long Touched, long Changed, long Inserted, long Removed, int IndexesRebuilt);
 
     /// <summary>
     /// Writes the staged accounts: unchanged ones (same hash and status) only get LastSeenRunId, changed ones get every
@@ -177,20 +182,22 @@ public sealed class SqliteBulkImport
         var changed = Exec($"UPDATE Accounts SET {set} FROM imp_amap m JOIN stg.acc x ON x.seq = m.seq " +
                            "WHERE Accounts.Id = m.id AND (Accounts.ContentHash IS NOT x.hash OR Accounts.Status <> x.status)", runId, now);
         var lastId = Scalar("SELECT max(ifnull((SELECT seq FROM sqlite_sequence WHERE name = 'Accounts'), 0), ifnull((SELECT max(Id) FROM Accounts), 0))");
-        Exec($"INSERT INTO imp_amap(seq, id, added) SELECT x.seq, {lastId.ToString(CultureInfo.InvariantCulture)} + row_number() OVER (ORDER BY x.seq), 1 FROM stg.acc x " +
+        var newAccounts = Exec($"INSERT INTO imp_amap(seq, id, added) SELECT x.seq, {lastId.ToString(CultureInfo.InvariantCulture)} + row_number() OVER (ORDER BY x.seq), 1 FROM stg.acc x " +
              "WHERE NOT EXISTS (SELECT 1 FROM imp_amap m WHERE m.seq = x.seq) ORDER BY x.seq");
+        var rebuilt = DropSecondaryIndexesForBulkInsert("Accounts", newAccounts);
         var inserted = Exec("INSERT INTO Accounts(Id, EndpointId, AccountId, Name, DisplayName, Description, AccountType, " +
                             string.Join(", ", custom.Select(i => $"CustomProperty{i}")) + ", ExtraPropertiesJson, ContentHash, Status, LastSeenRunId, CreatedUtc, UpdatedUtc) " +
                             "SELECT m.id, $e, x.account_id, x.name, x.display_name, x.description, x.account_type, " + string.Join(", ", custom.Select(i => $"x.cp{i}")) +
                             ", x.extra, x.hash, x.status, $run, $now, $now FROM imp_amap m JOIN stg.acc x ON x.seq = m.seq " +
                             "WHERE m.added = 1 ORDER BY m.id", runId, now);
+        CreateIndexes(rebuilt);
         long removed = 0;
         if (removedStatus is { } status)
         {
             removed = Exec($"UPDATE Accounts SET Status = {status.ToString(CultureInfo.InvariantCulture)}, UpdatedUtc = $now WHERE Id IN (SELECT id FROM imp_rm)", runId, now);
         }
 
-        return new AccountWrites(touched, changed, inserted, removed);
+        return new AccountWrites(touched, changed, inserted, removed, rebuilt.Count);
     }
 
     /// <summary>
@@ -230,7 +237,8 @@ public sealed class SqliteBulkImport
         return found.Count;
     }
 
-    public sealed record LinkWrites(long Added, long Removed);
+    /// <param name="IndexesRebuilt">secondary indexes of AccountEntitlements dropped and built again (ADR-021)</param>
+    public sealed record LinkWrites(long Added, long Removed, int IndexesRebuilt);
 
     /// <summary>
     /// Inserts the staged links the endpoint lacks (in account order, by integer keys: staged seq → Accounts.Id and staged
@@ -238,16 +246,58 @@ public sealed class SqliteBulkImport
     /// </summary>
     public LinkWrites ApplyLinks(DateTime now, bool removeLinks)
     {
+        // Every staged link may be new (an upper bound, good enough for the index decision).
+        var rebuilt = DropSecondaryIndexesForBulkInsert("AccountEntitlements", Scalar("SELECT count(*) FROM stg.lnk"));
         var added = Exec("INSERT INTO AccountEntitlements(AccountId, EntitlementValueId, Status, CreatedUtc) " +
                          $"SELECT m.id, v.vid, {LinkActive}, $now FROM stg.lnk k CROSS JOIN imp_amap m ON m.seq = k.aseq CROSS JOIN imp_evmap v ON v.eseq = k.eseq " +
                          "WHERE NOT EXISTS (SELECT 1 FROM AccountEntitlements l WHERE l.AccountId = m.id AND l.EntitlementValueId = v.vid)", 0, now);
+        CreateIndexes(rebuilt);
         long removed = 0;
         if (removeLinks)
         {
             removed = Exec("DELETE FROM AccountEntitlements WHERE rowid IN (SELECT l.rowid FROM imp_lrm r JOIN AccountEntitlements l ON l.AccountId = r.aid AND l.EntitlementValueId = r.vid)");
         }
 
-        return new LinkWrites(added, removed);
+        return new LinkWrites(added, removed, rebuilt.Count);
+    }
+
+    /// <summary>
+    /// Whether inserting <paramref name="inserting"/> rows into a table that holds <paramref name="existing"/> should
+    /// drop the table's secondary indexes first and build them again afterwards (ADR-021). Inserting keys in random order
+    /// costs a B-tree descent and, once the index outgrows the page cache, page reads and splits per row and index;
+    /// CREATE INDEX reads the table once and sorts, which is several times cheaper per row but pays for every row of the
+    /// table, not only the new ones. So: only for bulk loads, and only when they at least grow the table by half.
+    /// </summary>
+    public static bool RebuildsIndexes(long inserting, long existing, long minRows = DefaultMinRowsForIndexRebuild) =>
+        inserting > 0 && inserting >= minRows && inserting * 2 >= existing;
+
+    /// <summary>Rows below which the incremental index inserts are cheap enough (and the DDL not worth it).</summary>
+    public const long DefaultMinRowsForIndexRebuild = 20_000;
+
+    /// <summary>
+    /// Drops <paramref name="table"/>'s own secondary indexes when <see cref="RebuildsIndexes"/> says so and returns their
+    /// definitions for <see cref="CreateIndexes"/> (the exact SQL SQLite keeps, so the indexes come back as the migrations
+    /// made them). Constraint indexes (primary keys, UNIQUE in the table definition) have no SQL and stay. Runs inside the
+    /// import's transaction: a failure or a rollback brings the old indexes back with the old rows, and a UNIQUE index that
+    /// cannot be rebuilt (a duplicate slipped in) fails the run like the incremental insert would have.
+    /// </summary>
+    private List<string> DropSecondaryIndexesForBulkInsert(string table, long inserting)
+    {
+        // max(rowid) stands in for the row count (one B-tree descent instead of a scan; never less than the count).
+        if (!RebuildsIndexes(inserting, Scalar($"SELECT ifnull(max(rowid), 0) FROM main.\"{table}\""), minRowsForIndexRebuild)) return [];
+        var definitions = new List<(string Name, string Sql)>();
+        using (var r = Reader($"SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND tbl_name = '{table}' AND sql IS NOT NULL ORDER BY name"))
+        {
+            while (r.Read()) definitions.Add((r.GetString(0), r.GetString(1)));
+        }
+
+        foreach (var (name, _) in definitions) Exec($"DROP INDEX main.\"{name}\"");
+        return definitions.Select(d => d.Sql).ToList();
+    }
+
+    private void CreateIndexes(List<string> definitions)
+    {
+        foreach (var sql in definitions) Exec(sql);
     }
 
     private long Scalar(string sql)

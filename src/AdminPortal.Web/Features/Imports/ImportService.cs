@@ -281,7 +281,7 @@ public class ImportService(
         {
             SqliteBulkImport.Attach(connection, staging);
             await using var tx = await work.Database.BeginTransactionAsync(ct);
-            var bulk = SqliteBulkImport.For(connection, tx.GetDbTransaction(), endpoint.Id, Account.CustomPropertyCount);
+            var bulk = SqliteBulkImport.For(connection, tx.GetDbTransaction(), endpoint.Id, Account.CustomPropertyCount, jobOptions.Value.BulkIndexRebuildMinRows);
             var options = new ReconciliationOptions { Approved = await ApprovedRemovalsAsync(work, run, ct) };
             var accounts = bulk.Plan(ReconciliationPlanner.DeletesLinksOfPresentAccounts(config, options), ReconciliationPlanner.DeletesLinksOfRemovedAccounts(config));
             var entitlements = await PlanEntitlementsAsync(work, endpoint.Id, sink, config, options, ct);
@@ -341,7 +341,7 @@ public class ImportService(
             await tx.CommitAsync(ct);
             Finish(run, JobRunStatus.Succeeded, summary, null);
             log("memory after the commit: " + MemoryNote());
-            log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s: entitlements {entitlementSeconds:0.0} s; accounts {accountSeconds:0.0} s (touched {written.Touched}, changed {written.Changed}, inserted {written.Inserted}, removed {written.Removed}); links {linkSeconds:0.0} s (+{links.Added} -{links.Removed}); commit {phase.Elapsed.TotalSeconds:0.0} s");
+            log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s: entitlements {entitlementSeconds:0.0} s; accounts {accountSeconds:0.0} s (touched {written.Touched}, changed {written.Changed}, inserted {written.Inserted}, removed {written.Removed}, indexes rebuilt {written.IndexesRebuilt}); links {linkSeconds:0.0} s (+{links.Added} -{links.Removed}, indexes rebuilt {links.IndexesRebuilt}); commit {phase.Elapsed.TotalSeconds:0.0} s");
         }
         finally
         {

@@ -19,4 +19,11 @@ public sealed class JobOptions
     /// engine's thread writes each record itself (one core; the benchmark's comparison and a fallback).
     /// </summary>
     public bool PipelinedStaging { get; set; } = true;
+
+    /// <summary>
+    /// An import that inserts at least this many accounts (or links), and at least half as many as the table holds,
+    /// drops the table's secondary indexes for the insert and builds them again after it, inside the import's
+    /// transaction (ADR-021). Tests lower it to run that path on small targets.
+    /// </summary>
+    public long BulkIndexRebuildMinRows { get; set; } = AdminPortal.Data.SqliteBulkImport.DefaultMinRowsForIndexRebuild;
 }
