@@ -297,8 +297,13 @@ public sealed class SqliteBulkImport
 
     private void CreateIndexes(List<string> definitions)
     {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         foreach (var sql in definitions) Exec(sql);
+        IndexBuildTime += sw.Elapsed;
     }
+
+    /// <summary>Time spent building indexes again after bulk inserts (ADR-021), for the run log.</summary>
+    public TimeSpan IndexBuildTime { get; private set; }
 
     private long Scalar(string sql)
     {

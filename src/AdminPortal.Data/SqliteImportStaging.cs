@@ -42,9 +42,9 @@ public sealed class SqliteImportStaging : IDisposable
     private const int MaxDuplicateIds = 200;
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
-    private readonly SqliteCommand insertAccount;
-    private readonly SqliteCommand insertEntitlement;
-    private readonly SqliteCommand insertLink;
+    private readonly RawInsert insertAccount;
+    private readonly RawInsert insertEntitlement;
+    private readonly RawInsert insertLink;
     private readonly int customCount;
     // Entitlement keys seen in memberships (a few per entitlement, not per membership): (type, key, by value) → ekey.kid.
     private readonly Dictionary<(string Type, string Key, bool ByValue), long> entitlementKeys = [];
@@ -74,9 +74,9 @@ public sealed class SqliteImportStaging : IDisposable
                 "CREATE TABLE lnk_raw(aseq INTEGER, akey TEXT, by_name INTEGER NOT NULL, kid INTEGER NOT NULL);");
         transaction = connection.BeginTransaction();
         var parameters = string.Join(", ", Enumerable.Range(0, customCount + 9).Select(i => $"$p{i}"));
-        insertAccount = Prepare($"INSERT INTO acc(seq, account_id, name, display_name, description, account_type, {custom}, extra, hash, status) VALUES({parameters})", customCount + 9);
-        insertEntitlement = Prepare("INSERT INTO ent(type, eid, value) VALUES($p0, $p1, $p2)", 3);
-        insertLink = Prepare("INSERT INTO lnk_raw(aseq, akey, by_name, kid) VALUES($p0, $p1, $p2, $p3)", 4);
+        insertAccount = new RawInsert(connection, $"INSERT INTO acc(seq, account_id, name, display_name, description, account_type, {custom}, extra, hash, status) VALUES({parameters})");
+        insertEntitlement = new RawInsert(connection, "INSERT INTO ent(type, eid, value) VALUES($p0, $p1, $p2)");
+        insertLink = new RawInsert(connection, "INSERT INTO lnk_raw(aseq, akey, by_name, kid) VALUES($p0, $p1, $p2, $p3)");
     }
 
     /// <summary>The staging file (ATTACHed by the apply step).</summary>
@@ -104,18 +104,18 @@ public sealed class SqliteImportStaging : IDisposable
     {
         if (a.Custom.Length != customCount) throw new ArgumentException($"expected {customCount} custom properties, got {a.Custom.Length}", nameof(a));
         if (resolution is not null) throw new InvalidOperationException("the links were already resolved");
-        var p = insertAccount.Parameters;
-        p[0].Value = Accounts + 1; // seq: read order, so a membership of the account just read can name it by number
-        p[1].Value = a.AccountId;
-        p[2].Value = a.Name;
-        p[3].Value = (object?)a.DisplayName ?? DBNull.Value;
-        p[4].Value = (object?)a.Description ?? DBNull.Value;
-        p[5].Value = (object?)a.AccountType ?? DBNull.Value;
-        for (var i = 0; i < customCount; i++) p[6 + i].Value = (object?)a.Custom[i] ?? DBNull.Value;
-        p[6 + customCount].Value = (object?)a.ExtraPropertiesJson ?? DBNull.Value;
-        p[7 + customCount].Value = a.Hash;
-        p[8 + customCount].Value = a.Status;
-        insertAccount.ExecuteNonQuery();
+        var p = insertAccount;
+        p.Integer(0, Accounts + 1); // seq: read order, so a membership of the account just read can name it by number
+        p.Text(1, a.AccountId);
+        p.Text(2, a.Name);
+        p.Text(3, a.DisplayName);
+        p.Text(4, a.Description);
+        p.Text(5, a.AccountType);
+        for (var i = 0; i < customCount; i++) p.Text(6 + i, a.Custom[i]);
+        p.Text(6 + customCount, a.ExtraPropertiesJson);
+        p.Text(7 + customCount, a.Hash);
+        p.Integer(8 + customCount, a.Status);
+        p.Execute();
         Accounts++;
         lastAccountId = a.AccountId;
     }
@@ -123,11 +123,10 @@ public sealed class SqliteImportStaging : IDisposable
     /// <summary>An entitlement as emitted (value already defaulted to the id by the engine).</summary>
     public void AddEntitlement(string type, string entitlementId, string value)
     {
-        var p = insertEntitlement.Parameters;
-        p[0].Value = type;
-        p[1].Value = entitlementId;
-        p[2].Value = value;
-        insertEntitlement.ExecuteNonQuery();
+        insertEntitlement.Text(0, type);
+        insertEntitlement.Text(1, entitlementId);
+        insertEntitlement.Text(2, value);
+        insertEntitlement.Execute();
         Entitlements++;
     }
 
@@ -144,22 +143,22 @@ public sealed class SqliteImportStaging : IDisposable
             entitlementKeys[(type, entitlementKey, entitlementKeyIsValue)] = kid;
         }
 
-        var p = insertLink.Parameters;
+        var p = insertLink;
         if (!accountKeyIsName && string.Equals(accountKey, lastAccountId, StringComparison.Ordinal))
         {
-            p[0].Value = Accounts;
-            p[1].Value = DBNull.Value;
+            p.Integer(0, Accounts);
+            p.Null(1);
         }
         else
         {
-            p[0].Value = DBNull.Value;
-            p[1].Value = accountKey;
+            p.Null(0);
+            p.Text(1, accountKey);
         }
 
         linksByName |= accountKeyIsName;
-        p[2].Value = accountKeyIsName ? 1 : 0;
-        p[3].Value = kid;
-        insertLink.ExecuteNonQuery();
+        p.Integer(2, accountKeyIsName ? 1 : 0);
+        p.Integer(3, kid);
+        p.Execute();
         Links++;
     }
 

@@ -304,12 +304,14 @@ public sealed class ImportEngine
         private void CollectAcctEntMappings(AccountParams acc, JToken rec, Dictionary<string, string?> cols)
         {
             if (acc.AcctEntMappings.Count == 0) return;
-            var info = new JObject();
+            // The column that keeps the memberships as JSON (STORE_ACCTENT_MAPPING), looked up once per run.
+            var storeCol = _acctEntStoreColumn ??= new StoreColumn(_c.Import!.Accounts!.Calls.SelectMany(c => c.Columns).FirstOrDefault(c => c.StoresAcctEntMapping)?.Column);
+            var info = storeCol.Name is null ? null : new JObject();
             foreach (var m in acc.AcctEntMappings)
             {
                 var ids = RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath).Distinct(StringComparer.Ordinal).ToList();
                 foreach (var e in ids) _recordLinks.Add((m.EntitlementType, e, m.KeyField));
-                if (ids.Count > 0) info[m.EntitlementType] = new JObject { ["entIds"] = new JArray(ids), ["keyField"] = m.KeyField };
+                if (ids.Count > 0 && info is not null) info[m.EntitlementType] = new JObject { ["entIds"] = new JArray(ids), ["keyField"] = m.KeyField };
                 if (m.ImportAsEntitlement)
                 {
                     foreach (var e in ids)
@@ -319,9 +321,12 @@ public sealed class ImportEngine
                     }
                 }
             }
-            var storeCol = _c.Import!.Accounts!.Calls.SelectMany(c => c.Columns).FirstOrDefault(c => c.StoresAcctEntMapping)?.Column;
-            if (storeCol is not null && info.Count > 0) cols[storeCol] = info.ToString(Formatting.None);
+            if (storeCol.Name is not null && info!.Count > 0) cols[storeCol.Name] = info.ToString(Formatting.None);
         }
+
+        private sealed record StoreColumn(string? Name);
+
+        private StoreColumn? _acctEntStoreColumn;
 
         private async Task EmitAccountAsync(string id, Dictionary<string, string?> cols, ImportCall? call, CancellationToken ct)
         {

@@ -19,7 +19,7 @@ internal sealed class RecordMapper
 
     public Dictionary<string, string?> Map(JToken record, IReadOnlyList<ColumnMapping> columns, string where, IBindingContext? extra = null)
     {
-        var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var result = new Dictionary<string, string?>(columns.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var c in columns)
         {
             if (c.StoresAcctEntMapping || c.StoresEntMapping) continue; // filled by the link logic

@@ -341,7 +341,7 @@ public class ImportService(
             await tx.CommitAsync(ct);
             Finish(run, JobRunStatus.Succeeded, summary, null);
             log("memory after the commit: " + MemoryNote());
-            log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s: entitlements {entitlementSeconds:0.0} s; accounts {accountSeconds:0.0} s (touched {written.Touched}, changed {written.Changed}, inserted {written.Inserted}, removed {written.Removed}, indexes rebuilt {written.IndexesRebuilt}); links {linkSeconds:0.0} s (+{links.Added} -{links.Removed}, indexes rebuilt {links.IndexesRebuilt}); commit {phase.Elapsed.TotalSeconds:0.0} s");
+            log($"applied in {(stopwatch.Elapsed - planned).TotalSeconds:0.0} s: entitlements {entitlementSeconds:0.0} s; accounts {accountSeconds:0.0} s (touched {written.Touched}, changed {written.Changed}, inserted {written.Inserted}, removed {written.Removed}, indexes rebuilt {written.IndexesRebuilt}); links {linkSeconds:0.0} s (+{links.Added} -{links.Removed}, indexes rebuilt {links.IndexesRebuilt}); building indexes {bulk.IndexBuildTime.TotalSeconds:0.0} s of those; commit {phase.Elapsed.TotalSeconds:0.0} s");
         }
         finally
         {
