@@ -51,6 +51,16 @@ public sealed class AccountBufferTests(PortalFactory factory) : IClassFixture<Po
     }
 
     [Fact]
+    public void Finds_every_stored_id_among_many_and_no_other()
+    {
+        using var main = Main();
+        using var staging = SqliteImportStaging.Create(main, 6, Core.Domain.Account.CustomPropertyCount);
+        using var buffer = SqliteAccountBuffer.Beside(staging.File);
+        for (var i = 0; i < 20_000; i += 2) buffer.Store($"u-{i}", new Dictionary<string, string?> { ["accountID"] = $"u-{i}" });
+        for (var i = 0; i < 20_000; i++) Assert.Equal(i % 2 == 0 ? $"u-{i}" : null, buffer.Find($"u-{i}")?["accountID"]);
+    }
+
+    [Fact]
     public void The_sink_deletes_a_buffer_the_engine_left_open_and_keeps_its_pipeline()
     {
         using var main = Main();
