@@ -5,9 +5,9 @@ namespace AdminPortal.Data;
 /// <summary>
 /// The compact form in which <see cref="SqliteAccountBuffer"/> keeps an account's column map: a varint count, then per
 /// column a varint key number (the column names, a few dozen per connector, are numbered once per buffer and kept in
-/// memory), a varint tag (0 = null, else the value's UTF-8 length + 1) and the value's UTF-8 bytes. About half the
-/// size of the JSON document it replaced and several times cheaper to write and read (docs/benchmarks.md). Only the
-/// instance that encoded a record can decode it.
+/// memory), a varint tag (0 = null, else the value's UTF-8 length + 1) and the value's UTF-8 bytes. Less than half the
+/// size of the JSON document it replaced; at 100k accounts encoding took 0.11 s instead of 0.36 s, decoding 0.37 s
+/// instead of 0.47 s (docs/benchmarks.md). Only the instance that encoded a record can decode it.
 /// </summary>
 public sealed class AccountColumnsEncoding
 {
