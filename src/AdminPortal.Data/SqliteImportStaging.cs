@@ -28,7 +28,9 @@ public sealed record StagedLinkResolution(long Linked, long Unresolved, long Dro
 /// The staging area of one import run: a throw-away SQLite file beside the database that receives every account,
 /// entitlement and membership as the connector reads them, so memory stays flat however large the target is. Nothing
 /// here touches the portal's database: the run is applied from this file (ATTACHed, see <see cref="SqliteBulkImport"/>)
-/// only once the read is proven complete, and the file is deleted when the run ends either way.
+/// only once the read is proven complete, and the file is deleted when the run ends either way. The accounts that several
+/// account calls merge before they are final wait elsewhere, in a file of their own (<see cref="SqliteAccountBuffer"/>):
+/// this file's connection belongs to the pipeline's writer thread while records flow (ADR-020).
 /// <para>
 /// Tables: <c>acc</c> (one row per account read, <c>seq</c> = read order), <c>ent</c> (entitlements, <c>seq</c> = emit
 /// order), <c>lnk_raw</c> (memberships with their raw keys: the account's <c>seq</c> when the membership came from the
@@ -49,8 +51,6 @@ public sealed class SqliteImportStaging : IDisposable
     // Entitlement keys seen in memberships (a few per entitlement, not per membership): (type, key, by value) → ekey.kid.
     private readonly Dictionary<(string Type, string Key, bool ByValue), long> entitlementKeys = [];
     private string? lastAccountId;
-    private SqliteCommand? bufferFind;
-    private SqliteCommand? bufferStore;
     private bool linksByName;
     private StagedLinkResolution? resolution;
     private bool completed;
@@ -59,11 +59,8 @@ public sealed class SqliteImportStaging : IDisposable
     {
         File = file;
         this.customCount = customCount;
-        connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
-        connection.Open();
-        // The file is rebuilt from the target on any failure, so durability is worth nothing here: no journal, no fsync.
-        // A bounded page cache (16 MB) for the keyed lookups of the merge buffer and the sorts of ResolveLinks.
-        Execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=FILE; PRAGMA cache_size=-16384;");
+        // No journal, no fsync, exclusive; a bounded page cache (16 MB) for the sorts of ResolveLinks.
+        connection = ThrowAwaySqlite.Open(file, cacheMb: 16);
         var custom = string.Join(", ", Enumerable.Range(1, customCount).Select(i => $"cp{i}"));
         // No keys while loading: appending is several times faster than inserting into a B-tree in target order, and
         // the engine already drops duplicate accounts and links. The unique indexes are built (sorted) in Complete(),
@@ -228,43 +225,6 @@ public sealed class SqliteImportStaging : IDisposable
         return resolution;
     }
 
-    /// <summary>
-    /// A keyed scratch table in the staging file (<c>buf</c>: id → text, in first-stored order), for records the connector
-    /// must merge before they are final (several account calls). Created on first use.
-    /// </summary>
-    public string? BufferFind(string id)
-    {
-        EnsureBuffer();
-        bufferFind!.Parameters[0].Value = id;
-        return bufferFind.ExecuteScalar() as string;
-    }
-
-    /// <inheritdoc cref="BufferFind"/>
-    public void BufferStore(string id, string value)
-    {
-        EnsureBuffer();
-        bufferStore!.Parameters[0].Value = id;
-        bufferStore.Parameters[1].Value = value;
-        bufferStore.ExecuteNonQuery();
-    }
-
-    /// <inheritdoc cref="BufferFind"/>
-    public IEnumerable<(string Id, string Value)> BufferReadAll()
-    {
-        EnsureBuffer();
-        using var cmd = Command("SELECT id, value FROM buf ORDER BY seq");
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) yield return (r.GetString(0), r.GetString(1));
-    }
-
-    private void EnsureBuffer()
-    {
-        if (bufferFind is not null) return;
-        Execute("CREATE TABLE IF NOT EXISTS buf(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, value TEXT NOT NULL);", transaction);
-        bufferFind = Prepare("SELECT value FROM buf WHERE id = $p0", 1);
-        bufferStore = Prepare("INSERT INTO buf(id, value) VALUES($p0, $p1) ON CONFLICT(id) DO UPDATE SET value = excluded.value", 2);
-    }
-
     /// <summary>What <see cref="ResolveLinks"/> found, once it ran.</summary>
     public StagedLinkResolution? Resolution => resolution;
 
@@ -282,8 +242,6 @@ public sealed class SqliteImportStaging : IDisposable
         insertAccount.Dispose();
         insertEntitlement.Dispose();
         insertLink.Dispose();
-        bufferFind?.Dispose();
-        bufferStore?.Dispose();
         connection.Close();
         completed = true;
     }
@@ -293,25 +251,12 @@ public sealed class SqliteImportStaging : IDisposable
         insertAccount.Dispose();
         insertEntitlement.Dispose();
         insertLink.Dispose();
-        bufferFind?.Dispose();
-        bufferStore?.Dispose();
         transaction.Dispose();
         connection.Dispose();
-        foreach (var f in new[] { File, File + "-journal", File + "-wal", File + "-shm" })
-        {
-            try { System.IO.File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        ThrowAwaySqlite.Delete(File);
     }
 
-    private SqliteCommand Prepare(string sql, int parameters)
-    {
-        var cmd = connection.CreateCommand();
-        cmd.Transaction = transaction;
-        cmd.CommandText = sql;
-        for (var i = 0; i < parameters; i++) cmd.Parameters.Add(new SqliteParameter($"$p{i}", null));
-        cmd.Prepare();
-        return cmd;
-    }
+    private SqliteCommand Prepare(string sql, int parameters) => ThrowAwaySqlite.Prepare(connection, transaction, sql, parameters);
 
     private SqliteCommand Command(string sql)
     {
@@ -328,11 +273,5 @@ public sealed class SqliteImportStaging : IDisposable
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private void Execute(string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private void Execute(string sql, SqliteTransaction? tx = null) => ThrowAwaySqlite.Execute(connection, sql, tx);
 }

@@ -13,7 +13,9 @@ namespace AdminPortal.Web.Features.Imports;
 /// The staging connection belongs to the writer thread while records flow. Whoever wants to use the staging file on
 /// another thread first calls <see cref="DrainAsync"/>, which returns once everything handed over is written; the
 /// first write that fails stops the writing, and the next hand-over or drain throws with it, so a broken staging file
-/// fails the run before anything is applied.
+/// fails the run before anything is applied. The account merge buffer of a run that merges several account calls is
+/// not in the staging file but in a file of its own (<see cref="SqliteAccountBuffer"/>, used on the engine's thread),
+/// so the writer keeps running for those runs too.
 /// </para>
 /// </summary>
 public sealed class StagingPipeline : IDisposable

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AdminPortal.Core.Connectors.Import;
 using AdminPortal.Data;
 
@@ -13,14 +12,15 @@ namespace AdminPortal.Web.Features.Imports;
 /// <para>
 /// The staging inserts run on a writer thread of their own (<see cref="StagingPipeline"/>, ADR-020) while the engine reads
 /// on. Call <see cref="DrainAsync"/> before reading the staging file's counts; the sink drains itself before resolving
-/// links, and falls back to writing inline for good when the engine asks for an account buffer (records merged across
-/// calls are looked up in the staging file while they are read).
+/// links. The account buffer the engine asks for when it merges several account calls is a file of its own
+/// (<see cref="SqliteAccountBuffer"/>, used on the engine's thread), so the writer thread keeps the staging file then too.
 /// </para>
 /// </summary>
 public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress, long, ValueTask> onProgress, bool pipelined = true)
     : IImportSink, IDeferredLinkSink, IAccountRecordStore, IDisposable
 {
-    private StagingPipeline? pipeline = pipelined ? new StagingPipeline(staging) : null;
+    private readonly StagingPipeline? pipeline = pipelined ? new StagingPipeline(staging) : null;
+    private SqliteAccountBuffer? buffer;
     private long accountsHandedOver;
     private long linksHandedOver;
 
@@ -85,37 +85,21 @@ public sealed class StagingSink(SqliteImportStaging staging, Func<ImportProgress
 
     public ValueTask OnProgressAsync(ImportProgress progress, CancellationToken ct) => onProgress(progress, Records);
 
-    /// <summary>Accounts merged from several calls wait in the staging file (as JSON), not in memory.</summary>
+    /// <summary>
+    /// Accounts merged from several calls wait in a buffer file beside the staging file, not in memory; the pipeline
+    /// stays on. The engine disposes the buffer (which deletes its file) when the accounts were emitted, the sink at the latest.
+    /// </summary>
     public IAccountRecordBuffer OpenAccountBuffer()
     {
-        // The buffer reads the staging file on the engine's thread while accounts are emitted: from here on, write inline.
-        if (pipeline is { } p)
-        {
-            p.DrainAsync().AsTask().GetAwaiter().GetResult();
-            p.Dispose();
-            pipeline = null;
-        }
-
-        return new StagedRecordBuffer(staging);
+        buffer?.Dispose();
+        return buffer = SqliteAccountBuffer.Beside(staging.File);
     }
 
-    /// <summary>Stops the writer thread; records not yet written are dropped (the run failed or was cancelled, or all were drained).</summary>
-    public void Dispose() => pipeline?.Dispose();
-
-    private sealed class StagedRecordBuffer(SqliteImportStaging staging) : IAccountRecordBuffer
+    /// <summary>Stops the writer thread (records not yet written are dropped: the run failed or was cancelled, or all were
+    /// drained) and deletes the account buffer's file if the engine did not.</summary>
+    public void Dispose()
     {
-        public Dictionary<string, string?>? Find(string accountId) => staging.BufferFind(accountId) is { } json ? Columns(json) : null;
-
-        public void Store(string accountId, IReadOnlyDictionary<string, string?> columns) => staging.BufferStore(accountId, JsonSerializer.Serialize(columns));
-
-        public IEnumerable<(string AccountId, Dictionary<string, string?> Columns)> ReadAll() => staging.BufferReadAll().Select(r => (r.Id, Columns(r.Value)));
-
-        public void Dispose()
-        {
-            // the table goes with the staging file
-        }
-
-        private static Dictionary<string, string?> Columns(string json) =>
-            new(JsonSerializer.Deserialize<Dictionary<string, string?>>(json)!, StringComparer.OrdinalIgnoreCase);
+        buffer?.Dispose();
+        pipeline?.Dispose();
     }
 }
