@@ -16,10 +16,12 @@ public sealed class MemorySampler : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
     private long peak;
+    private readonly TimeSpan startCpu;
 
     private MemorySampler()
     {
         StartBytes = Current();
+        startCpu = Cpu();
         peak = StartBytes;
         loop = Task.Run(async () =>
         {
@@ -50,6 +52,18 @@ public sealed class MemorySampler : IAsyncDisposable
 
     /// <summary>The scenario's own footprint: peak minus start (at least one byte, so "measured, nothing grew" is not "not measured").</summary>
     public long FootprintBytes => Math.Max(1, PeakBytes - StartBytes);
+
+    /// <summary>
+    /// CPU time the whole process (portal, simulator, sampler) used since the start, in seconds: a second measure besides
+    /// wall time for A/B comparisons on a machine shared with other work, where wall time moves with the neighbours' load.
+    /// </summary>
+    public double CpuSeconds => (Cpu() - startCpu).TotalSeconds;
+
+    private static TimeSpan Cpu()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime;
+    }
 
     public static long Current()
     {
