@@ -53,14 +53,15 @@ public sealed class SqliteBulkImport
         cmd.ExecuteNonQuery();
         // Bulk work touches far more pages than the 2 MB default cache holds; 64 MB keeps the B-tree inner pages of the
         // link table in memory (reset in Detach, the connection goes back to the pool).
-        Exec(connection, null, "PRAGMA cache_size=-65536;");
+        // threads: CREATE INDEX after a bulk insert (ADR-021) may sort with a helper thread.
+        Exec(connection, null, "PRAGMA cache_size=-65536; PRAGMA threads=1;");
     }
 
     /// <summary>Drops the temp tables and detaches the staging file; outside the transaction, on the same connection.</summary>
     public static void Detach(DbConnection connection)
     {
         Exec(connection, null, "DROP TABLE IF EXISTS temp.imp_emap; DROP TABLE IF EXISTS temp.imp_vmap; DROP TABLE IF EXISTS temp.imp_evmap; DROP TABLE IF EXISTS temp.imp_amap; " +
-                               "DROP TABLE IF EXISTS temp.imp_rm; DROP TABLE IF EXISTS temp.imp_lrm; PRAGMA cache_size=-2000;");
+                               "DROP TABLE IF EXISTS temp.imp_rm; DROP TABLE IF EXISTS temp.imp_lrm; PRAGMA cache_size=-2000; PRAGMA threads=0;");
         try
         {
             Exec(connection, null, $"DETACH DATABASE {SqliteImportStaging.Schema};");
@@ -250,7 +251,8 @@ public sealed class SqliteBulkImport
         var rebuilt = DropSecondaryIndexesForBulkInsert("AccountEntitlements", Scalar("SELECT count(*) FROM stg.lnk"));
         var added = Exec("INSERT INTO AccountEntitlements(AccountId, EntitlementValueId, Status, CreatedUtc) " +
                          $"SELECT m.id, v.vid, {LinkActive}, $now FROM stg.lnk k CROSS JOIN imp_amap m ON m.seq = k.aseq CROSS JOIN imp_evmap v ON v.eseq = k.eseq " +
-                         "WHERE NOT EXISTS (SELECT 1 FROM AccountEntitlements l WHERE l.AccountId = m.id AND l.EntitlementValueId = v.vid)", 0, now);
+                         // an account this run inserted has no links yet: no need to look
+                         "WHERE m.added = 1 OR NOT EXISTS (SELECT 1 FROM AccountEntitlements l WHERE l.AccountId = m.id AND l.EntitlementValueId = v.vid)", 0, now);
         CreateIndexes(rebuilt);
         long removed = 0;
         if (removeLinks)
@@ -297,8 +299,13 @@ public sealed class SqliteBulkImport
 
     private void CreateIndexes(List<string> definitions)
     {
+        if (definitions.Count == 0) return;
         var sw = System.Diagnostics.Stopwatch.StartNew();
+        // CREATE INDEX sorts in memory up to the page cache's size before it spills to temporary files; the scan needs
+        // no large cache, so a smaller one during the builds keeps the import's memory at its read-phase level.
+        Exec("PRAGMA cache_size=-16384");
         foreach (var sql in definitions) Exec(sql);
+        Exec("PRAGMA cache_size=-65536");
         IndexBuildTime += sw.Elapsed;
     }
 

@@ -27,7 +27,15 @@ public sealed record PreparedRequest
 /// of a top-level list field are pruned, and only at their top level; the envelope (totals, paging, error fields) is
 /// loaded whole. The import engine builds a projection only when every path it will evaluate is a plain dotted path.
 /// </summary>
-public sealed record ResponseProjection(string ListField, IReadOnlySet<string> RecordProperties);
+public sealed record ResponseProjection(string ListField, IReadOnlySet<string> RecordProperties)
+{
+    /// <summary>
+    /// Kept properties whose value — an object, or an array of objects — is read only through some of its own
+    /// properties (e.g. SCIM <c>groups[].value</c>, <c>emails[].value</c>): only those are loaded, each whole. A SCIM user
+    /// carries five group references with display name and type; the import reads their ids.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> NestedProperties { get; init; } = new Dictionary<string, IReadOnlySet<string>>();
+}
 
 /// <summary>Outcome of one HTTP exchange with the body parsed from the stream.</summary>
 public sealed class HttpCallResult
@@ -157,12 +165,9 @@ public sealed class CallExecutor
         url = resp.RequestMessage?.RequestUri?.ToString() ?? url;
         await using var raw = await resp.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         var capped = new CappedTeeStream(raw, _options.MaxResponseBytes, tee, _options.MaxRecordedBodyChars, setTruncated);
+        using var reader = new StreamReader(capped, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 8192, leaveOpen: false);
         try
         {
-            // The body is read ahead (asynchronously, capped) and then parsed synchronously: Newtonsoft's async reader
-            // pays a state machine per token, which was a large share of a million-account import's read.
-            using var body = await BufferedBody.ReadAsync(capped, ct).ConfigureAwait(false);
-            using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 16384, leaveOpen: false);
             // skip leading whitespace to look at the first significant character
             int first;
             while ((first = reader.Peek()) >= 0 && char.IsWhiteSpace((char)first)) reader.Read();
@@ -174,8 +179,8 @@ public sealed class CallExecutor
                 try
                 {
                     using var jr = new JsonTextReader(reader) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double, CloseInput = false };
-                    var token = projection is null ? JToken.ReadFrom(jr) : LoadProjected(jr, projection);
-                    while (jr.Read())
+                    var token = projection is null ? await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false) : await LoadProjectedAsync(jr, projection, ct).ConfigureAwait(false);
+                    while (await jr.ReadAsync(ct).ConfigureAwait(false))
                     {
                         if (jr.TokenType != JsonToken.Comment) throw new JsonReaderException($"unexpected content after the JSON document at position {jr.LinePosition}");
                     }
@@ -183,10 +188,11 @@ public sealed class CallExecutor
                 }
                 catch (JsonException ex)
                 {
+                    await DrainAsync(reader, ct).ConfigureAwait(false);
                     return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, ParseError = ex.Message, Text = tee.ToString() };
                 }
             }
-            var text = ReadCappedText(reader);
+            var text = await ReadCappedTextAsync(reader, ct).ConfigureAwait(false);
             return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, Text = text, LooksLikeHtml = html };
         }
         catch (ResponseTooLargeException)
@@ -196,33 +202,35 @@ public sealed class CallExecutor
     }
 
     /// <summary>Loads the document like JToken.ReadFrom, except that the objects of the projection's list field keep only its properties.</summary>
-    private static JToken LoadProjected(JsonTextReader jr, ResponseProjection projection)
+    private static async Task<JToken> LoadProjectedAsync(JsonTextReader jr, ResponseProjection projection, CancellationToken ct)
     {
-        if (!ReadSignificant(jr)) throw new JsonReaderException("empty JSON document");
-        if (jr.TokenType != JsonToken.StartObject) return JToken.ReadFrom(jr);
+        if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException("empty JSON document");
+        if (jr.TokenType != JsonToken.StartObject) return await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
         var root = new JObject();
-        while (ReadSignificant(jr) && jr.TokenType == JsonToken.PropertyName)
+        while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType == JsonToken.PropertyName)
         {
             var name = (string)jr.Value!;
-            if (!ReadSignificant(jr)) throw new JsonReaderException($"unexpected end after property '{name}'");
+            if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException($"unexpected end after property '{name}'");
             if (name == projection.ListField && jr.TokenType == JsonToken.StartArray)
             {
                 var list = new JArray();
-                while (ReadSignificant(jr) && jr.TokenType != JsonToken.EndArray)
+                while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType != JsonToken.EndArray)
                 {
                     if (jr.TokenType != JsonToken.StartObject)
                     {
-                        list.Add(JToken.ReadFrom(jr));
+                        list.Add(await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false));
                         continue;
                     }
 
                     var record = new JObject();
-                    while (ReadSignificant(jr) && jr.TokenType == JsonToken.PropertyName)
+                    while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType == JsonToken.PropertyName)
                     {
                         var key = (string)jr.Value!;
-                        if (!ReadSignificant(jr)) throw new JsonReaderException($"unexpected end after property '{key}'");
-                        if (projection.RecordProperties.Contains(key)) record[key] = JToken.ReadFrom(jr);
-                        else jr.Skip();
+                        if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException($"unexpected end after property '{key}'");
+                        if (!projection.RecordProperties.Contains(key)) await jr.SkipAsync(ct).ConfigureAwait(false);
+                        else record[key] = projection.NestedProperties.TryGetValue(key, out var nested)
+                            ? await LoadPrunedAsync(jr, nested, ct).ConfigureAwait(false)
+                            : await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
                     }
 
                     if (jr.TokenType != JsonToken.EndObject) throw new JsonReaderException("unterminated object in the list");
@@ -234,7 +242,7 @@ public sealed class CallExecutor
             }
             else
             {
-                root[name] = JToken.ReadFrom(jr);
+                root[name] = await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
             }
         }
 
@@ -242,9 +250,41 @@ public sealed class CallExecutor
         return root;
     }
 
-    private static bool ReadSignificant(JsonTextReader jr)
+    /// <summary>The value at the reader: an object keeps only <paramref name="keep"/>, an array does so for each object in it.</summary>
+    private static async Task<JToken> LoadPrunedAsync(JsonTextReader jr, IReadOnlySet<string> keep, CancellationToken ct)
     {
-        while (jr.Read())
+        if (jr.TokenType == JsonToken.StartObject) return await LoadPrunedObjectAsync(jr, keep, ct).ConfigureAwait(false);
+        if (jr.TokenType != JsonToken.StartArray) return await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
+        var array = new JArray();
+        while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType != JsonToken.EndArray)
+        {
+            array.Add(jr.TokenType == JsonToken.StartObject
+                ? await LoadPrunedObjectAsync(jr, keep, ct).ConfigureAwait(false)
+                : await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false));
+        }
+
+        if (jr.TokenType != JsonToken.EndArray) throw new JsonReaderException("unterminated array");
+        return array;
+    }
+
+    private static async Task<JObject> LoadPrunedObjectAsync(JsonTextReader jr, IReadOnlySet<string> keep, CancellationToken ct)
+    {
+        var o = new JObject();
+        while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType == JsonToken.PropertyName)
+        {
+            var key = (string)jr.Value!;
+            if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException($"unexpected end after property '{key}'");
+            if (keep.Contains(key)) o[key] = await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
+            else await jr.SkipAsync(ct).ConfigureAwait(false);
+        }
+
+        if (jr.TokenType != JsonToken.EndObject) throw new JsonReaderException("unterminated object");
+        return o;
+    }
+
+    private static async Task<bool> ReadSignificantAsync(JsonTextReader jr, CancellationToken ct)
+    {
+        while (await jr.ReadAsync(ct).ConfigureAwait(false))
         {
             if (jr.TokenType != JsonToken.Comment) return true;
         }
@@ -252,16 +292,23 @@ public sealed class CallExecutor
         return false;
     }
 
-    private static string ReadCappedText(StreamReader reader)
+    private async Task<string> ReadCappedTextAsync(StreamReader reader, CancellationToken ct)
     {
         var buf = new char[8192];
         var sb = new StringBuilder();
         int n;
-        while ((n = reader.Read(buf, 0, buf.Length)) > 0)
+        while ((n = await reader.ReadAsync(buf.AsMemory(), ct).ConfigureAwait(false)) > 0)
         {
             if (sb.Length < 64 * 1024) sb.Append(buf, 0, Math.Min(n, 64 * 1024 - sb.Length));
         }
         return sb.ToString();
+    }
+
+    private static async Task DrainAsync(StreamReader reader, CancellationToken ct)
+    {
+        var buf = new char[8192];
+        try { while (await reader.ReadAsync(buf.AsMemory(), ct).ConfigureAwait(false) > 0) { } }
+        catch (IOException) { }
     }
 
     private void Record(PreparedRequest req, string url, UrlRewrite? applied, string purpose, DateTimeOffset started, TimeSpan elapsed, HttpCallResult result, string? body, bool truncated, string? method = null)
@@ -372,90 +419,6 @@ internal sealed class CappedTeeStream : Stream
     protected override void Dispose(bool disposing)
     {
         if (disposing) _inner.Dispose();
-        base.Dispose(disposing);
-    }
-}
-
-/// <summary>
-/// A response body read ahead into pooled 64 KiB chunks (no growing copy, unlike a MemoryStream), then read back once,
-/// synchronously, by the parser. Returns its chunks to the pool on dispose.
-/// </summary>
-internal sealed class BufferedBody : Stream
-{
-    private const int ChunkSize = 64 * 1024;
-    private readonly List<byte[]> _chunks = [];
-    private long _length;
-    private long _position;
-
-    public static async Task<BufferedBody> ReadAsync(Stream source, CancellationToken ct)
-    {
-        var body = new BufferedBody();
-        try
-        {
-            while (true)
-            {
-                var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
-                body._chunks.Add(chunk);
-                int filled = 0;
-                while (filled < ChunkSize)
-                {
-                    int n = await source.ReadAsync(chunk.AsMemory(filled, ChunkSize - filled), ct).ConfigureAwait(false);
-                    if (n <= 0)
-                    {
-                        body._length += filled;
-                        return body;
-                    }
-
-                    filled += n;
-                }
-
-                body._length += filled;
-            }
-        }
-        catch
-        {
-            body.Dispose();
-            throw;
-        }
-    }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => _length;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        int total = 0;
-        while (buffer.Length > 0 && _position < _length)
-        {
-            var chunk = _chunks[(int)(_position / ChunkSize)];
-            int at = (int)(_position % ChunkSize);
-            int n = (int)Math.Min(Math.Min(buffer.Length, ChunkSize - at), _length - _position);
-            chunk.AsSpan(at, n).CopyTo(buffer);
-            buffer = buffer[n..];
-            _position += n;
-            total += n;
-        }
-
-        return total;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            foreach (var chunk in _chunks) System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
-            _chunks.Clear();
-        }
-
         base.Dispose(disposing);
     }
 }

@@ -113,13 +113,16 @@ public sealed class ImportEngine
         /// when anything could read more: a template column (its bindings expose every property), a templated next-URL,
         /// body-matching response criteria, a nested or bracketed path, or a membership read from the record itself.
         /// </summary>
-        private static ResponseProjection? ProjectionFor(ImportCall call, IEnumerable<string?> membershipPaths)
+        private static ResponseProjection? ProjectionFor(ImportCall call, IEnumerable<MembershipMapping> memberships)
         {
             var list = call.ListField;
             if (string.IsNullOrEmpty(list) || list.Contains('.') || list.Contains('[') || list.Contains("~dot#", StringComparison.Ordinal)) return null;
             if (call.Pagination?.NextUrlPath is { } next && TemplateScanner.HasExpression(next)) return null;
             if (new[] { call.SuccessResponses, call.UnsuccessResponses }.Any(c => c is not null && c.Alternatives.Any(a => a.Keys.Any(k => k != "statusCode")))) return null;
             var keep = new HashSet<string>(StringComparer.Ordinal);
+            // second-level keys read under a kept property; `whole`: properties also read as a whole
+            var nested = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            var whole = new HashSet<string>(StringComparer.Ordinal);
             foreach (var c in call.Columns)
             {
                 if (c.StoresAcctEntMapping || c.StoresEntMapping) continue;
@@ -129,24 +132,36 @@ public sealed class ImportEngine
                     if (TemplateScanner.HasExpression(c.Source["#CONST#".Length..])) return null;
                     continue;
                 }
-                if (!Keep(keep, c.Source)) return null;
+                if (!Keep(c.Source)) return null;
             }
-            foreach (var path in membershipPaths)
+            foreach (var m in memberships)
             {
-                if (!Keep(keep, path)) return null;
+                var listPath = string.IsNullOrEmpty(m.ListPath) ? null : m.ListPath;
+                if (!Keep(listPath ?? m.IdPath)) return null;
+                if (listPath is null) continue;
+                // the list's items are read through idPath (tried as a literal key first, as JsonPaths does at a root)
+                if (listPath.Contains('.') || m.Columns.Count > 0 || !Plain(m.IdPath)) whole.Add(listPath.Split('.')[0]);
+                else Nested(listPath).UnionWith([m.IdPath, m.IdPath.Split('.')[0]]);
             }
-            return new ResponseProjection(list, keep);
+            foreach (var w in whole) nested.Remove(w);
+            return new ResponseProjection(list, keep) { NestedProperties = nested.ToDictionary(n => n.Key, n => (IReadOnlySet<string>)n.Value, StringComparer.Ordinal) };
 
-            static bool Keep(HashSet<string> keep, string? path)
+            static bool Plain(string? path) => !string.IsNullOrEmpty(path) && !path.Contains('[') && !path.Contains("~dot#", StringComparison.Ordinal) && !path.StartsWith('$');
+
+            HashSet<string> Nested(string property) => nested.TryGetValue(property, out var set) ? set : nested[property] = new HashSet<string>(StringComparer.Ordinal);
+
+            bool Keep(string? path)
             {
-                if (string.IsNullOrEmpty(path) || path.Contains('[') || path.Contains("~dot#", StringComparison.Ordinal) || path.StartsWith('$')) return false;
-                keep.Add(path); // JsonPaths.Select tries the whole path as one literal key first
-                keep.Add(path.Split('.')[0]);
+                if (!Plain(path)) return false;
+                keep.Add(path!); // JsonPaths.Select tries the whole path as one literal key first
+                var segments = path!.Split('.');
+                keep.Add(segments[0]);
+                // a.b… reads b under a (an index step, a.0, needs a whole); a alone reads a whole
+                if (segments.Length == 1 || segments[1].All(char.IsAsciiDigit)) whole.Add(segments[0]);
+                else Nested(segments[0]).Add(segments[1]);
                 return true;
             }
         }
-
-        private static string? MembershipPath(MembershipMapping m) => string.IsNullOrEmpty(m.ListPath) ? m.IdPath : m.ListPath;
 
         private string EntIdInstance(string id)
         {
@@ -207,7 +222,7 @@ public sealed class ImportEngine
             {
                 var session = Session(call.Connection, call.Location);
                 long n = 0;
-                var projection = ProjectionFor(call, acc.AcctEntMappings.Select(MembershipPath));
+                var projection = ProjectionFor(call, acc.AcctEntMappings);
                 await foreach (var page in _reader.ReadAsync("accountParams", call, session, null, ct, projection).ConfigureAwait(false))
                 {
                     foreach (var rec in page.Records)
@@ -306,27 +321,49 @@ public sealed class ImportEngine
             if (acc.AcctEntMappings.Count == 0) return;
             // The column that keeps the memberships as JSON (STORE_ACCTENT_MAPPING), looked up once per run.
             var storeCol = _acctEntStoreColumn ??= new StoreColumn(_c.Import!.Accounts!.Calls.SelectMany(c => c.Columns).FirstOrDefault(c => c.StoresAcctEntMapping)?.Column);
-            var info = storeCol.Name is null ? null : new JObject();
             foreach (var m in acc.AcctEntMappings)
             {
-                var ids = RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath).Distinct(StringComparer.Ordinal).ToList();
-                foreach (var e in ids) _recordLinks.Add((m.EntitlementType, e, m.KeyField));
-                if (ids.Count > 0 && info is not null) info[m.EntitlementType] = new JObject { ["entIds"] = new JArray(ids), ["keyField"] = m.KeyField };
+                // distinct ids in first-seen order, in buffers reused for every record (a million records per run)
+                _recordIds.Clear();
+                _recordIdSet.Clear();
+                foreach (var e in RecordMapper.MembershipIds(rec, m.ListPath, m.IdPath))
+                {
+                    if (_recordIdSet.Add(e)) _recordIds.Add(e);
+                }
+
+                foreach (var e in _recordIds) _recordLinks.Add((m.EntitlementType, e, m.KeyField));
+                if (_recordIds.Count > 0 && storeCol.Name is not null)
+                {
+                    // a later mapping of the same type replaces the earlier one in place
+                    var entry = (m.EntitlementType, _recordIds.ToArray(), m.KeyField);
+                    var at = _recordInfo.FindIndex(x => x.Type == m.EntitlementType);
+                    if (at >= 0) _recordInfo[at] = entry;
+                    else _recordInfo.Add(entry);
+                }
+
                 if (m.ImportAsEntitlement)
                 {
-                    foreach (var e in ids)
+                    foreach (var e in _recordIds)
                     {
                         if (!_entities.TryGetValue(m.EntitlementType, out var known)) _entities[m.EntitlementType] = known = new Dictionary<string, string?>(StringComparer.Ordinal);
                         known.TryAdd(e, e);
                     }
                 }
             }
-            if (storeCol.Name is not null && info!.Count > 0) cols[storeCol.Name] = info.ToString(Formatting.None);
+
+            if (_recordInfo.Count > 0)
+            {
+                cols[storeCol.Name!] = RecordMapper.MembershipInfoJson(_recordInfo);
+                _recordInfo.Clear();
+            }
         }
 
         private sealed record StoreColumn(string? Name);
 
         private StoreColumn? _acctEntStoreColumn;
+        private readonly List<string> _recordIds = [];
+        private readonly HashSet<string> _recordIdSet = new(StringComparer.Ordinal);
+        private readonly List<(string Type, string[] Ids, string? KeyField)> _recordInfo = [];
 
         private async Task EmitAccountAsync(string id, Dictionary<string, string?> cols, ImportCall? call, CancellationToken ct)
         {
@@ -390,7 +427,7 @@ public sealed class ImportEngine
             {
                 var session = Session(call.Connection ?? ents.Connection, call.Location);
                 long n = 0;
-                var projection = ProjectionFor(call, type.Members is { } members ? [MembershipPath(members)] : []);
+                var projection = ProjectionFor(call, type.Members is { } members ? [members] : []);
                 await foreach (var page in _reader.ReadAsync(section, call, session, null, ct, projection).ConfigureAwait(false))
                 {
                     foreach (var rec in page.Records)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AdminPortal.Core.Connectors.Configuration;
 using AdminPortal.Core.Connectors.Templates;
+using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 
 namespace AdminPortal.Core.Connectors.Import;
@@ -133,5 +134,34 @@ internal sealed class RecordMapper
             if (id is JArray ids) { foreach (var x in ids) if (JsonPaths.ToText(x) is { Length: > 0 } s) yield return s; }
             else if (JsonPaths.ToText(id) is { Length: > 0 } s) yield return s;
         }
+    }
+
+    /// <summary>
+    /// The STORE#ACC#ENT#MAPPINGINFO text: {"type":{"entIds":[…],"keyField":…},…}, exactly as a JObject of the same
+    /// shape prints with Formatting.None (same writer, same escaping), without building the token tree per record.
+    /// </summary>
+    internal static string MembershipInfoJson(IReadOnlyList<(string Type, string[] Ids, string? KeyField)> info)
+    {
+        using var sw = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        using (var w = new JsonTextWriter(sw) { Formatting = Formatting.None })
+        {
+            w.WriteStartObject();
+            foreach (var (type, ids, keyField) in info)
+            {
+                w.WritePropertyName(type);
+                w.WriteStartObject();
+                w.WritePropertyName("entIds");
+                w.WriteStartArray();
+                foreach (var id in ids) w.WriteValue(id);
+                w.WriteEndArray();
+                w.WritePropertyName("keyField");
+                w.WriteValue(keyField);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return sw.ToString();
     }
 }

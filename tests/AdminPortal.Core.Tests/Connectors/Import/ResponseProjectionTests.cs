@@ -11,8 +11,8 @@ public class ResponseProjectionTests
     private const string Page = """
         { "total": 2, /* a comment in the envelope */
           "items": [
-            { "id": "u1", "login": "ann", "profile": { "email": "ann@x.test" }, "a.b": "literal",
-              "groups": [ { "value": "g1" }, { "value": "g2" } ], "members": [ { "value": "noise" } ], "huge": { "deep": [1, 2, { "x": "y" }] } },
+            { "id": "u1", "login": "ann", "profile": { "email": "ann@x.test", "phone": "1" }, "a.b": "literal",
+              "groups": [ { "value": "g1", "display": "G one", "type": "DIRECT" }, { "value": "g2", "display": "G two", "$ref": "https://x.test/Groups/g2" } ], "members": [ { "value": "noise" } ], "huge": { "deep": [1, 2, { "x": "y" }] } },
             { "id": "u2", "login": "bob", "login": "bob2", "profile": { "email": "bob@x.test" }, // duplicate key: the last wins
               "groups": [], "meta": { "created": "2020-01-01" } }
           ] }
@@ -29,6 +29,8 @@ public class ResponseProjectionTests
     [Theory]
     [InlineData("")] // projected: only id, login, profile, a.b and groups are loaded
     [InlineData(",\"customproperty3\":\"${login}\"")] // a template column sees every property: loaded whole
+    [InlineData(",\"customproperty4\":\"profile~#~char\"")] // profile read whole as well as through profile.email
+    [InlineData(",\"customproperty5\":\"groups.display~#~char\"")] // a second property of the membership items
     public async Task Mapped_columns_and_memberships_are_the_same_with_or_without_the_projection(string extraColumn)
     {
         await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, Page));
@@ -43,6 +45,8 @@ public class ResponseProjectionTests
         Assert.Equal("literal", sink.Accounts[0].Attributes["customproperty2"]);
         Assert.Equal(["g1", "g2"], sink.Links.Where(l => l.AccountId == "u1").Select(l => l.EntitlementId).Order());
         Assert.DoesNotContain(sink.Links, l => l.AccountId == "u2");
+        if (extraColumn.Contains("customproperty4")) Assert.Equal("""{"email":"ann@x.test","phone":"1"}""", sink.Accounts[0].Attributes["customproperty4"]);
+        if (extraColumn.Contains("customproperty5")) Assert.Equal("G one,G two", sink.Accounts[0].Attributes["customproperty5"]);
     }
 
     [Fact]
