@@ -53,15 +53,14 @@ public sealed class SqliteBulkImport
         cmd.ExecuteNonQuery();
         // Bulk work touches far more pages than the 2 MB default cache holds; 64 MB keeps the B-tree inner pages of the
         // link table in memory (reset in Detach, the connection goes back to the pool).
-        // threads: CREATE INDEX after a bulk insert (ADR-021) may sort with a helper thread.
-        Exec(connection, null, "PRAGMA cache_size=-65536; PRAGMA threads=1;");
+        Exec(connection, null, "PRAGMA cache_size=-65536;");
     }
 
     /// <summary>Drops the temp tables and detaches the staging file; outside the transaction, on the same connection.</summary>
     public static void Detach(DbConnection connection)
     {
         Exec(connection, null, "DROP TABLE IF EXISTS temp.imp_emap; DROP TABLE IF EXISTS temp.imp_vmap; DROP TABLE IF EXISTS temp.imp_evmap; DROP TABLE IF EXISTS temp.imp_amap; " +
-                               "DROP TABLE IF EXISTS temp.imp_rm; DROP TABLE IF EXISTS temp.imp_lrm; PRAGMA cache_size=-2000; PRAGMA threads=0;");
+                               "DROP TABLE IF EXISTS temp.imp_rm; DROP TABLE IF EXISTS temp.imp_lrm; PRAGMA cache_size=-2000;");
         try
         {
             Exec(connection, null, $"DETACH DATABASE {SqliteImportStaging.Schema};");
