@@ -19,10 +19,7 @@ internal sealed class RawInsert : IDisposable
         db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
         Check(raw.sqlite3_prepare_v2(db, sql, out var stmt));
         statement = stmt;
-        Parameters = raw.sqlite3_bind_parameter_count(stmt);
     }
-
-    public int Parameters { get; }
 
     /// <summary>Binds a text value (null → NULL) at <paramref name="index"/> (0-based).</summary>
     public void Text(int index, string? value) =>

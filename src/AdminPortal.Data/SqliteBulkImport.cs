@@ -26,6 +26,8 @@ public sealed class SqliteBulkImport
     // AccountStatus values counted as "present" by the planner: Active, PendingCreate, Disabled.
     private const string ActiveStatuses = "1, 3, 4";
     private const int LinkActive = 1;
+    // The bulk statements' page cache (64 MB), set in Attach and again after index builds; reset in Detach.
+    private const int ApplyCacheKiB = 65536;
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
     private readonly int endpointId;
@@ -53,7 +55,7 @@ public sealed class SqliteBulkImport
         cmd.ExecuteNonQuery();
         // Bulk work touches far more pages than the 2 MB default cache holds; 64 MB keeps the B-tree inner pages of the
         // link table in memory (reset in Detach, the connection goes back to the pool).
-        Exec(connection, null, "PRAGMA cache_size=-65536;");
+        Exec(connection, null, $"PRAGMA cache_size=-{ApplyCacheKiB};");
     }
 
     /// <summary>Drops the temp tables and detaches the staging file; outside the transaction, on the same connection.</summary>
@@ -304,7 +306,7 @@ public sealed class SqliteBulkImport
         // no large cache, so a smaller one during the builds keeps the import's memory at its read-phase level.
         Exec("PRAGMA cache_size=-16384");
         foreach (var sql in definitions) Exec(sql);
-        Exec("PRAGMA cache_size=-65536");
+        Exec($"PRAGMA cache_size=-{ApplyCacheKiB}");
         IndexBuildTime += sw.Elapsed;
     }
 

@@ -256,8 +256,6 @@ public sealed class SqliteImportStaging : IDisposable
         ThrowAwaySqlite.Delete(File);
     }
 
-    private SqliteCommand Prepare(string sql, int parameters) => ThrowAwaySqlite.Prepare(connection, transaction, sql, parameters);
-
     private SqliteCommand Command(string sql)
     {
         var cmd = connection.CreateCommand();

@@ -90,6 +90,7 @@ public sealed class ImportEngine
         {
             _o = o;
             _c = c;
+            _acctEntStoreColumn = c.Import?.Accounts?.Calls.SelectMany(x => x.Columns).FirstOrDefault(x => x.StoresAcctEntMapping)?.Column;
             _sink = sink;
             _redactor = new SecretRedactor(o.SecretValues);
             _exec = new CallExecutor(o, _redactor);
@@ -107,61 +108,6 @@ public sealed class ImportEngine
         private static bool IsName(string? keyField) => string.Equals(keyField, "name", StringComparison.OrdinalIgnoreCase);
 
         private static bool IsValue(string? keyField) => string.Equals(keyField, "entitlement_value", StringComparison.OrdinalIgnoreCase);
-
-        /// <summary>
-        /// The record properties a call's mapping reads (see <see cref="ResponseProjection"/>), or null — load everything —
-        /// when anything could read more: a template column (its bindings expose every property), a templated next-URL,
-        /// body-matching response criteria, a nested or bracketed path, or a membership read from the record itself.
-        /// </summary>
-        private static ResponseProjection? ProjectionFor(ImportCall call, IEnumerable<MembershipMapping> memberships)
-        {
-            var list = call.ListField;
-            if (string.IsNullOrEmpty(list) || list.Contains('.') || list.Contains('[') || list.Contains("~dot#", StringComparison.Ordinal)) return null;
-            if (call.Pagination?.NextUrlPath is { } next && TemplateScanner.HasExpression(next)) return null;
-            if (new[] { call.SuccessResponses, call.UnsuccessResponses }.Any(c => c is not null && c.Alternatives.Any(a => a.Keys.Any(k => k != "statusCode")))) return null;
-            var keep = new HashSet<string>(StringComparer.Ordinal);
-            // second-level keys read under a kept property; `whole`: properties also read as a whole
-            var nested = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            var whole = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var c in call.Columns)
-            {
-                if (c.StoresAcctEntMapping || c.StoresEntMapping) continue;
-                if (c.IsTemplate) return null;
-                if (c.IsConst)
-                {
-                    if (TemplateScanner.HasExpression(c.Source["#CONST#".Length..])) return null;
-                    continue;
-                }
-                if (!Keep(c.Source)) return null;
-            }
-            foreach (var m in memberships)
-            {
-                var listPath = string.IsNullOrEmpty(m.ListPath) ? null : m.ListPath;
-                if (!Keep(listPath ?? m.IdPath)) return null;
-                if (listPath is null) continue;
-                // the list's items are read through idPath (tried as a literal key first, as JsonPaths does at a root)
-                if (listPath.Contains('.') || m.Columns.Count > 0 || !Plain(m.IdPath)) whole.Add(listPath.Split('.')[0]);
-                else Nested(listPath).UnionWith([m.IdPath, m.IdPath.Split('.')[0]]);
-            }
-            foreach (var w in whole) nested.Remove(w);
-            return new ResponseProjection(list, keep) { NestedProperties = nested.ToDictionary(n => n.Key, n => (IReadOnlySet<string>)n.Value, StringComparer.Ordinal) };
-
-            static bool Plain(string? path) => !string.IsNullOrEmpty(path) && !path.Contains('[') && !path.Contains("~dot#", StringComparison.Ordinal) && !path.StartsWith('$');
-
-            HashSet<string> Nested(string property) => nested.TryGetValue(property, out var set) ? set : nested[property] = new HashSet<string>(StringComparer.Ordinal);
-
-            bool Keep(string? path)
-            {
-                if (!Plain(path)) return false;
-                keep.Add(path!); // JsonPaths.Select tries the whole path as one literal key first
-                var segments = path!.Split('.');
-                keep.Add(segments[0]);
-                // a.b… reads b under a (an index step, a.0, needs a whole); a alone reads a whole
-                if (segments.Length == 1 || segments[1].All(char.IsAsciiDigit)) whole.Add(segments[0]);
-                else Nested(segments[0]).Add(segments[1]);
-                return true;
-            }
-        }
 
         private string EntIdInstance(string id)
         {
@@ -222,7 +168,7 @@ public sealed class ImportEngine
             {
                 var session = Session(call.Connection, call.Location);
                 long n = 0;
-                var projection = ProjectionFor(call, acc.AcctEntMappings);
+                var projection = ResponseProjectionPlanner.For(call, acc.AcctEntMappings);
                 await foreach (var page in _reader.ReadAsync("accountParams", call, session, null, ct, projection).ConfigureAwait(false))
                 {
                     foreach (var rec in page.Records)
@@ -319,8 +265,6 @@ public sealed class ImportEngine
         private void CollectAcctEntMappings(AccountParams acc, JToken rec, Dictionary<string, string?> cols)
         {
             if (acc.AcctEntMappings.Count == 0) return;
-            // The column that keeps the memberships as JSON (STORE_ACCTENT_MAPPING), looked up once per run.
-            var storeCol = _acctEntStoreColumn ??= new StoreColumn(_c.Import!.Accounts!.Calls.SelectMany(c => c.Columns).FirstOrDefault(c => c.StoresAcctEntMapping)?.Column);
             foreach (var m in acc.AcctEntMappings)
             {
                 // distinct ids in first-seen order, in buffers reused for every record (a million records per run)
@@ -332,7 +276,7 @@ public sealed class ImportEngine
                 }
 
                 foreach (var e in _recordIds) _recordLinks.Add((m.EntitlementType, e, m.KeyField));
-                if (_recordIds.Count > 0 && storeCol.Name is not null)
+                if (_recordIds.Count > 0 && _acctEntStoreColumn is not null)
                 {
                     // a later mapping of the same type replaces the earlier one in place
                     var entry = (m.EntitlementType, _recordIds.ToArray(), m.KeyField);
@@ -353,14 +297,13 @@ public sealed class ImportEngine
 
             if (_recordInfo.Count > 0)
             {
-                cols[storeCol.Name!] = RecordMapper.MembershipInfoJson(_recordInfo);
+                cols[_acctEntStoreColumn!] = RecordMapper.MembershipInfoJson(_recordInfo);
                 _recordInfo.Clear();
             }
         }
 
-        private sealed record StoreColumn(string? Name);
-
-        private StoreColumn? _acctEntStoreColumn;
+        // The column that keeps the memberships as JSON (STORE#ACC#ENT#MAPPINGINFO), if the connector maps one.
+        private readonly string? _acctEntStoreColumn;
         private readonly List<string> _recordIds = [];
         private readonly HashSet<string> _recordIdSet = new(StringComparer.Ordinal);
         private readonly List<(string Type, string[] Ids, string? KeyField)> _recordInfo = [];
@@ -427,7 +370,7 @@ public sealed class ImportEngine
             {
                 var session = Session(call.Connection ?? ents.Connection, call.Location);
                 long n = 0;
-                var projection = ProjectionFor(call, type.Members is { } members ? [members] : []);
+                var projection = ResponseProjectionPlanner.For(call, type.Members is { } members ? [members] : []);
                 await foreach (var page in _reader.ReadAsync(section, call, session, null, ct, projection).ConfigureAwait(false))
                 {
                     foreach (var rec in page.Records)
