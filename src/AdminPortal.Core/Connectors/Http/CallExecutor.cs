@@ -165,7 +165,35 @@ public sealed class CallExecutor
         url = resp.RequestMessage?.RequestUri?.ToString() ?? url;
         await using var raw = await resp.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         var capped = new CappedTeeStream(raw, _options.MaxResponseBytes, tee, _options.MaxRecordedBodyChars, setTruncated);
-        using var reader = new StreamReader(capped, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 8192, leaveOpen: false);
+        Stream body = capped;
+        try
+        {
+            if (projection is not null && mediaType is not ("text/html" or "application/xhtml+xml"))
+            {
+                // an import page: tokenised as UTF-8 bytes, only the projected parts become tokens (ProjectedJsonLoader)
+                var (prefix, first) = await PeekFirstByteAsync(capped, ct).ConfigureAwait(false);
+                if (first is (byte)'{' or (byte)'[')
+                {
+                    try
+                    {
+                        var projected = await ProjectedJsonLoader.LoadAsync(prefix, capped, projection, ct).ConfigureAwait(false);
+                        return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, Json = projected };
+                    }
+                    catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+                    {
+                        await DrainAsync(capped, ct).ConfigureAwait(false);
+                        return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, ParseError = ex.Message, Text = tee.ToString() };
+                    }
+                }
+                // empty, not JSON, or not UTF-8 (a UTF-16 byte order mark): the text path reads it from its first byte
+                body = new PrefixedStream(prefix, capped);
+            }
+        }
+        catch (ResponseTooLargeException)
+        {
+            return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, BodyTooLarge = true };
+        }
+        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 8192, leaveOpen: false);
         try
         {
             // skip leading whitespace to look at the first significant character
@@ -179,7 +207,7 @@ public sealed class CallExecutor
                 try
                 {
                     using var jr = new JsonTextReader(reader) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Double, CloseInput = false };
-                    var token = projection is null ? await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false) : await LoadProjectedAsync(jr, projection, ct).ConfigureAwait(false);
+                    var token = await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
                     while (await jr.ReadAsync(ct).ConfigureAwait(false))
                     {
                         if (jr.TokenType != JsonToken.Comment) throw new JsonReaderException($"unexpected content after the JSON document at position {jr.LinePosition}");
@@ -201,97 +229,6 @@ public sealed class CallExecutor
         }
     }
 
-    /// <summary>Loads the document like JToken.ReadFrom, except that the objects of the projection's list field keep only its properties.</summary>
-    private static async Task<JToken> LoadProjectedAsync(JsonTextReader jr, ResponseProjection projection, CancellationToken ct)
-    {
-        if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException("empty JSON document");
-        if (jr.TokenType != JsonToken.StartObject) return await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
-        var root = new JObject();
-        while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType == JsonToken.PropertyName)
-        {
-            var name = (string)jr.Value!;
-            if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException($"unexpected end after property '{name}'");
-            if (name == projection.ListField && jr.TokenType == JsonToken.StartArray)
-            {
-                var list = new JArray();
-                while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType != JsonToken.EndArray)
-                {
-                    if (jr.TokenType != JsonToken.StartObject)
-                    {
-                        list.Add(await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false));
-                        continue;
-                    }
-
-                    var record = new JObject();
-                    while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType == JsonToken.PropertyName)
-                    {
-                        var key = (string)jr.Value!;
-                        if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException($"unexpected end after property '{key}'");
-                        if (!projection.RecordProperties.Contains(key)) await jr.SkipAsync(ct).ConfigureAwait(false);
-                        else record[key] = projection.NestedProperties.TryGetValue(key, out var nested)
-                            ? await LoadPrunedAsync(jr, nested, ct).ConfigureAwait(false)
-                            : await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
-                    }
-
-                    if (jr.TokenType != JsonToken.EndObject) throw new JsonReaderException("unterminated object in the list");
-                    list.Add(record);
-                }
-
-                if (jr.TokenType != JsonToken.EndArray) throw new JsonReaderException("unterminated list");
-                root[name] = list;
-            }
-            else
-            {
-                root[name] = await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
-            }
-        }
-
-        if (jr.TokenType != JsonToken.EndObject) throw new JsonReaderException("unterminated JSON object");
-        return root;
-    }
-
-    /// <summary>The value at the reader: an object keeps only <paramref name="keep"/>, an array does so for each object in it.</summary>
-    private static async Task<JToken> LoadPrunedAsync(JsonTextReader jr, IReadOnlySet<string> keep, CancellationToken ct)
-    {
-        if (jr.TokenType == JsonToken.StartObject) return await LoadPrunedObjectAsync(jr, keep, ct).ConfigureAwait(false);
-        if (jr.TokenType != JsonToken.StartArray) return await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
-        var array = new JArray();
-        while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType != JsonToken.EndArray)
-        {
-            array.Add(jr.TokenType == JsonToken.StartObject
-                ? await LoadPrunedObjectAsync(jr, keep, ct).ConfigureAwait(false)
-                : await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false));
-        }
-
-        if (jr.TokenType != JsonToken.EndArray) throw new JsonReaderException("unterminated array");
-        return array;
-    }
-
-    private static async Task<JObject> LoadPrunedObjectAsync(JsonTextReader jr, IReadOnlySet<string> keep, CancellationToken ct)
-    {
-        var o = new JObject();
-        while (await ReadSignificantAsync(jr, ct).ConfigureAwait(false) && jr.TokenType == JsonToken.PropertyName)
-        {
-            var key = (string)jr.Value!;
-            if (!await ReadSignificantAsync(jr, ct).ConfigureAwait(false)) throw new JsonReaderException($"unexpected end after property '{key}'");
-            if (keep.Contains(key)) o[key] = await JToken.ReadFromAsync(jr, ct).ConfigureAwait(false);
-            else await jr.SkipAsync(ct).ConfigureAwait(false);
-        }
-
-        if (jr.TokenType != JsonToken.EndObject) throw new JsonReaderException("unterminated object");
-        return o;
-    }
-
-    private static async Task<bool> ReadSignificantAsync(JsonTextReader jr, CancellationToken ct)
-    {
-        while (await jr.ReadAsync(ct).ConfigureAwait(false))
-        {
-            if (jr.TokenType != JsonToken.Comment) return true;
-        }
-
-        return false;
-    }
-
     private async Task<string> ReadCappedTextAsync(StreamReader reader, CancellationToken ct)
     {
         var buf = new char[8192];
@@ -309,6 +246,34 @@ public sealed class CallExecutor
         var buf = new char[8192];
         try { while (await reader.ReadAsync(buf.AsMemory(), ct).ConfigureAwait(false) > 0) { } }
         catch (IOException) { }
+    }
+
+    private static async Task DrainAsync(Stream stream, CancellationToken ct)
+    {
+        var buf = new byte[8192];
+        try { while (await stream.ReadAsync(buf.AsMemory(), ct).ConfigureAwait(false) > 0) { } }
+        catch (IOException) { }
+    }
+
+    /// <summary>Reads up to the first byte that is not JSON whitespace, past a UTF-8 byte order mark; returns the bytes
+    /// read after that mark, and that byte (or null at the end of the body).</summary>
+    private static async Task<(ReadOnlyMemory<byte> Prefix, byte? First)> PeekFirstByteAsync(Stream stream, CancellationToken ct)
+    {
+        var buf = new byte[4096];
+        int length = 0, scanned = 0, skip = 0;
+        while (true)
+        {
+            if (length == buf.Length) Array.Resize(ref buf, buf.Length * 2);
+            int n = await stream.ReadAsync(buf.AsMemory(length), ct).ConfigureAwait(false);
+            if (n == 0) return (buf.AsMemory(skip, length - skip), null);
+            length += n;
+            if (scanned == 0 && length >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) scanned = skip = 3;
+            else if (scanned == 0 && length < 3 && buf[0] == 0xEF) continue; // a byte order mark may still be arriving
+            for (; scanned < length; scanned++)
+            {
+                if (buf[scanned] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return (buf.AsMemory(skip, length - skip), buf[scanned]);
+            }
+        }
     }
 
     private void Record(PreparedRequest req, string url, UrlRewrite? applied, string purpose, DateTimeOffset started, TimeSpan elapsed, HttpCallResult result, string? body, bool truncated, string? method = null)
@@ -413,6 +378,57 @@ internal sealed class CappedTeeStream : Stream
             if (take < chars.Length) _setTruncated(true);
         }
         else _setTruncated(true);
+        return n;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _inner.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>Read-only stream that returns bytes already taken from <c>inner</c> before the rest of it.</summary>
+internal sealed class PrefixedStream : Stream
+{
+    private readonly Stream _inner;
+    private ReadOnlyMemory<byte> _prefix;
+
+    public PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner)
+    {
+        _prefix = prefix;
+        _inner = inner;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_prefix.IsEmpty) return _inner.Read(buffer);
+        return TakePrefix(buffer);
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => _prefix.IsEmpty ? _inner.ReadAsync(buffer, cancellationToken) : ValueTask.FromResult(TakePrefix(buffer.Span));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int TakePrefix(Span<byte> buffer)
+    {
+        var n = Math.Min(buffer.Length, _prefix.Length);
+        _prefix.Span[..n].CopyTo(buffer);
+        _prefix = _prefix[n..];
         return n;
     }
 

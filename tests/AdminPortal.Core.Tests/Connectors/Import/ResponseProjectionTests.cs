@@ -59,4 +59,35 @@ public class ResponseProjectionTests
         Assert.False(r.IsComplete);
         Assert.NotNull(r.Failure);
     }
+
+    [Fact]
+    public async Task A_UTF16_page_is_read_whole_by_the_text_path_and_maps_the_same()
+    {
+        // the byte path (ProjectedJsonLoader) reads UTF-8 only; a byte order mark of another encoding goes to the text path
+        await using var srv = await FixtureServer.StartAsync(async (ctx, req) =>
+        {
+            ctx.Response.ContentType = "application/json; charset=utf-16";
+            var bytes = System.Text.Encoding.Unicode.GetPreamble().Concat(System.Text.Encoding.Unicode.GetBytes(Page)).ToArray();
+            await ctx.Response.Body.WriteAsync(bytes);
+        });
+        var (engine, _, _) = Engine.Create();
+        var sink = new CollectingSink();
+        var r = await engine.RunImportAsync(Engine.Connection(Engine.StaticToken(), Import(srv.BaseUrl)), sink);
+
+        Assert.True(r.IsComplete, r.Failure?.ToString());
+        Assert.Equal(["ann", "bob2"], sink.Accounts.Select(a => a.Name));
+        Assert.Equal(["g1", "g2"], sink.Links.Where(l => l.AccountId == "u1").Select(l => l.EntitlementId).Order());
+    }
+
+    [Fact]
+    public async Task A_login_page_instead_of_the_list_is_reported_as_HTML()
+    {
+        await using var srv = await FixtureServer.StartAsync((ctx, req) => Fx.Json(ctx, "  <html><body>Sign in</body></html>", contentType: "application/json"));
+        var (engine, _, _) = Engine.Create();
+        var r = await engine.RunImportAsync(Engine.Connection(Engine.StaticToken(), Import(srv.BaseUrl)), new CollectingSink());
+
+        Assert.False(r.IsComplete);
+        Assert.Equal(AdminPortal.Core.Connectors.Import.ImportFailureKind.HtmlInsteadOfJson, r.Failure!.Kind);
+        Assert.Contains("Sign in", r.Failure.Message);
+    }
 }
