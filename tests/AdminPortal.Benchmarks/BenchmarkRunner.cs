@@ -127,11 +127,11 @@ public sealed class BenchmarkRunner(string packageFolder, TextWriter output)
     }
 
     /// <summary>Memory of one scenario (see <see cref="MemorySampler"/>): its own footprint, and the whole process for reference.</summary>
-    public sealed record MemoryFigure(long FootprintBytes, long StartBytes, long ProcessPeakBytes, double CpuSeconds)
+    public sealed record MemoryFigure(long FootprintBytes, long StartBytes, long ProcessPeakBytes, double CpuSeconds, string Gc)
     {
-        public static MemoryFigure Of(MemorySampler s) => new(s.FootprintBytes, s.StartBytes, s.PeakBytes, s.CpuSeconds);
+        public static MemoryFigure Of(MemorySampler s) => new(s.FootprintBytes, s.StartBytes, s.PeakBytes, s.CpuSeconds, s.Gc);
 
-        public override string ToString() => $"footprint {FootprintBytes / 1048576.0:0} MB over {StartBytes / 1048576.0:0} MB before (process peak {ProcessPeakBytes / 1048576.0:0} MB); process CPU {CpuSeconds:0.0} s";
+        public override string ToString() => $"footprint {FootprintBytes / 1048576.0:0} MB over {StartBytes / 1048576.0:0} MB before (process peak {ProcessPeakBytes / 1048576.0:0} MB); process CPU {CpuSeconds:0.0} s; {Gc}";
     }
 
     private sealed record Measured(JobRun Run, double Seconds, MemoryFigure Memory)

@@ -17,6 +17,8 @@ public sealed class MemorySampler : IAsyncDisposable
     private readonly Task loop;
     private long peak;
     private readonly TimeSpan startCpu;
+    private readonly TimeSpan startPause = GC.GetTotalPauseDuration();
+    private readonly int startGen0 = GC.CollectionCount(0), startGen1 = GC.CollectionCount(1), startGen2 = GC.CollectionCount(2);
 
     private MemorySampler()
     {
@@ -58,6 +60,10 @@ public sealed class MemorySampler : IAsyncDisposable
     /// wall time for A/B comparisons on a machine shared with other work, where wall time moves with the neighbours' load.
     /// </summary>
     public double CpuSeconds => (Cpu() - startCpu).TotalSeconds;
+
+    /// <summary>Time the process was paused for garbage collections since the start, and the collections by generation
+    /// (a gen-1 count counts the gen-2 ones too): what the scenario's garbage cost.</summary>
+    public string Gc => $"GC paused {(GC.GetTotalPauseDuration() - startPause).TotalSeconds:0.0} s in {GC.CollectionCount(0) - startGen0}/{GC.CollectionCount(1) - startGen1}/{GC.CollectionCount(2) - startGen2} gen0/1/2 collections ({(GCSettings.IsServerGC ? "server" : "workstation")} GC)";
 
     private static TimeSpan Cpu()
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -12,8 +13,9 @@ namespace AdminPortal.Core.Connectors.Http;
 /// System.Text.Json's <see cref="Utf8JsonReader"/> as they arrive, and only the kept parts become Newtonsoft tokens
 /// (the rest of the engine reads JTokens). What is not kept is skipped without decoding a character or allocating:
 /// at 1M SCIM accounts the pages are 1.3 GB, most of it group member lists and record properties no column reads.
-/// The token tree built is the one <c>JToken.ReadFrom</c> builds for the kept parts (Newtonsoft's number types, the
-/// last of two same-named properties, comments dropped); see ADR-022.
+/// Each value is built in one pass over the buffer; one that the buffer ends inside is dropped and built again after
+/// the next refill. The token tree built is the one <c>JToken.ReadFrom</c> builds for the kept parts (Newtonsoft's
+/// number types, the last of two same-named properties, comments dropped); see ADR-022.
 /// </summary>
 internal sealed class ProjectedJsonLoader
 {
@@ -22,8 +24,8 @@ internal sealed class ProjectedJsonLoader
     private enum Phase { BeforeRoot, InRoot, RootValue, InList, Done }
 
     private readonly string _listField;
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _recordProperties;
-    private readonly Dictionary<string, HashSet<string>.AlternateLookup<ReadOnlySpan<char>>> _nested;
+    private readonly NameSet _recordProperties;
+    private readonly Dictionary<string, NameSet> _nested;
     private JsonReaderState _state = new(Options);
     private Phase _phase = Phase.BeforeRoot;
     private JObject? _root;
@@ -34,8 +36,8 @@ internal sealed class ProjectedJsonLoader
     private ProjectedJsonLoader(ResponseProjection projection)
     {
         _listField = projection.ListField;
-        _recordProperties = new HashSet<string>(projection.RecordProperties, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-        _nested = projection.NestedProperties.ToDictionary(n => n.Key, n => new HashSet<string>(n.Value, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>(), StringComparer.Ordinal);
+        _recordProperties = new NameSet(projection.RecordProperties);
+        _nested = projection.NestedProperties.ToDictionary(n => n.Key, n => new NameSet(n.Value), StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -102,7 +104,7 @@ internal sealed class ProjectedJsonLoader
     }
 
     /// <summary>Consumes every complete token of <paramref name="data"/> it can; returns the bytes consumed. A value that
-    /// must be loaded whole (a record, an envelope property) is consumed only once all its bytes are there.</summary>
+    /// is loaded as a whole (a record, an envelope property) is consumed only once all its bytes are there.</summary>
     private int Advance(ReadOnlySpan<byte> data, bool final)
     {
         var r = new Utf8JsonReader(data, final, _state);
@@ -110,7 +112,7 @@ internal sealed class ProjectedJsonLoader
         {
             var checkpoint = r;
             if (!r.Read()) break;
-            if (!Accept(ref r, data))
+            if (!Accept(ref r))
             {
                 r = checkpoint; // the value is not complete in this buffer: read it again after the next refill
                 break;
@@ -120,7 +122,7 @@ internal sealed class ProjectedJsonLoader
         return (int)r.BytesConsumed;
     }
 
-    private bool Accept(ref Utf8JsonReader r, ReadOnlySpan<byte> data)
+    private bool Accept(ref Utf8JsonReader r)
     {
         switch (_phase)
         {
@@ -131,7 +133,7 @@ internal sealed class ProjectedJsonLoader
                     _phase = Phase.InRoot;
                     return true;
                 }
-                if (!TryLoadWhole(ref r, data, null, out var document)) return false;
+                if (!TryValue(ref r, out var document)) return false;
                 _result = document;
                 _phase = Phase.Done;
                 return true;
@@ -152,7 +154,7 @@ internal sealed class ProjectedJsonLoader
                     _phase = Phase.InList;
                     return true;
                 }
-                if (!TryLoadWhole(ref r, data, null, out var value)) return false;
+                if (!TryValue(ref r, out var value)) return false;
                 _root![_property!] = value;
                 _phase = Phase.InRoot;
                 return true;
@@ -163,7 +165,13 @@ internal sealed class ProjectedJsonLoader
                     _phase = Phase.InRoot;
                     return true;
                 }
-                if (!TryLoadWhole(ref r, data, this, out var record)) return false;
+                JToken? record;
+                if (r.TokenType == JsonTokenType.StartObject)
+                {
+                    if (!TryRecord(ref r, out var o)) return false;
+                    record = o;
+                }
+                else if (!TryValue(ref r, out record)) return false;
                 _list!.Add(record);
                 return true;
             default:
@@ -171,99 +179,136 @@ internal sealed class ProjectedJsonLoader
         }
     }
 
-    /// <summary>The value starting at the reader's token, once it is complete in <paramref name="data"/> (a record of the
-    /// list is pruned by <paramref name="projection"/>); false, and the reader unchanged, when it is not complete yet.</summary>
-    private static bool TryLoadWhole(ref Utf8JsonReader r, ReadOnlySpan<byte> data, ProjectedJsonLoader? projection, out JToken value)
-    {
-        if (r.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
-        {
-            value = Scalar(ref r);
-            return true;
-        }
-        var start = (int)r.TokenStartIndex;
-        if (!r.TrySkip())
-        {
-            value = null!;
-            return false;
-        }
-        // parse the complete value again from its own bytes, where every nested token is there
-        var whole = new Utf8JsonReader(data[start..(int)r.BytesConsumed], Options);
-        whole.Read();
-        value = projection is not null && whole.TokenType == JsonTokenType.StartObject ? projection.Record(ref whole) : Value(ref whole);
-        return true;
-    }
+    // The Try… builders read one value from the streaming reader. They return false as soon as the buffer ends inside
+    // it (Read or TrySkip says so); the caller then drops what was built and reads the value again, from its first
+    // token, after the next refill. Only the few records that straddle a buffer boundary are read twice.
 
-    private JObject Record(ref Utf8JsonReader r)
+    private bool TryRecord(ref Utf8JsonReader r, out JObject record)
     {
-        var record = new JObject();
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        record = new JObject();
+        while (true)
         {
-            var key = Kept(ref r, _recordProperties);
-            r.Read();
-            if (key is null) r.Skip();
-            else record[key] = _nested.TryGetValue(key, out var keep) ? Pruned(ref r, keep) : Value(ref r);
+            if (!r.Read()) return false;
+            if (r.TokenType != JsonTokenType.PropertyName) return true;
+            var key = _recordProperties.Find(ref r);
+            if (!r.Read()) return false;
+            if (key is null)
+            {
+                if (!r.TrySkip()) return false;
+                continue;
+            }
+            JToken? value;
+            if (_nested.TryGetValue(key, out var keep))
+            {
+                if (!TryPruned(ref r, keep, out value)) return false;
+            }
+            else if (!TryValue(ref r, out value)) return false;
+            record[key] = value;
         }
-        return record;
     }
 
     /// <summary>An object keeps only the <paramref name="keep"/> properties; an array does so for each object in it.</summary>
-    private static JToken Pruned(ref Utf8JsonReader r, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> keep)
+    private static bool TryPruned(ref Utf8JsonReader r, NameSet keep, [NotNullWhen(true)] out JToken? value)
     {
-        if (r.TokenType == JsonTokenType.StartObject) return PrunedObject(ref r, keep);
-        if (r.TokenType != JsonTokenType.StartArray) return Value(ref r);
+        if (r.TokenType == JsonTokenType.StartObject) return TryPrunedObject(ref r, keep, out value);
+        if (r.TokenType != JsonTokenType.StartArray) return TryValue(ref r, out value);
         var array = new JArray();
-        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
-            array.Add(r.TokenType == JsonTokenType.StartObject ? PrunedObject(ref r, keep) : Value(ref r));
-        return array;
+        value = array;
+        while (true)
+        {
+            if (!r.Read()) return false;
+            if (r.TokenType == JsonTokenType.EndArray) return true;
+            JToken? item;
+            if (!(r.TokenType == JsonTokenType.StartObject ? TryPrunedObject(ref r, keep, out item) : TryValue(ref r, out item))) return false;
+            array.Add(item);
+        }
     }
 
-    private static JObject PrunedObject(ref Utf8JsonReader r, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> keep)
+    private static bool TryPrunedObject(ref Utf8JsonReader r, NameSet keep, [NotNullWhen(true)] out JToken? value)
     {
         var o = new JObject();
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        value = o;
+        while (true)
         {
-            var key = Kept(ref r, keep);
-            r.Read();
-            if (key is null) r.Skip();
-            else o[key] = Value(ref r);
+            if (!r.Read()) return false;
+            if (r.TokenType != JsonTokenType.PropertyName) return true;
+            var key = keep.Find(ref r);
+            if (!r.Read()) return false;
+            if (key is null)
+            {
+                if (!r.TrySkip()) return false;
+                continue;
+            }
+            if (!TryValue(ref r, out var inner)) return false;
+            o[key] = inner;
         }
-        return o;
-    }
-
-    /// <summary>The kept name the reader's property name equals (the set's own string instance), or null — without
-    /// allocating for a plain ASCII/UTF-8 name.</summary>
-    private static string? Kept(ref Utf8JsonReader r, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> keep)
-    {
-        if (!r.ValueIsEscaped && r.ValueSpan.Length <= 256)
-        {
-            Span<char> chars = stackalloc char[256];
-            var n = Encoding.UTF8.GetChars(r.ValueSpan, chars);
-            return keep.TryGetValue(chars[..n], out var same) ? same : null;
-        }
-        var name = r.GetString()!;
-        return keep.TryGetValue(name, out var kept) ? kept : null;
     }
 
     /// <summary>The value at the reader as JToken.ReadFrom loads it.</summary>
-    private static JToken Value(ref Utf8JsonReader r)
+    private static bool TryValue(ref Utf8JsonReader r, [NotNullWhen(true)] out JToken? value)
     {
         switch (r.TokenType)
         {
             case JsonTokenType.StartObject:
                 var o = new JObject();
-                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                value = o;
+                while (true)
                 {
+                    if (!r.Read()) return false;
+                    if (r.TokenType != JsonTokenType.PropertyName) return true;
                     var name = r.GetString()!;
-                    r.Read();
-                    o[name] = Value(ref r);
+                    if (!r.Read() || !TryValue(ref r, out var inner)) return false;
+                    o[name] = inner;
                 }
-                return o;
             case JsonTokenType.StartArray:
                 var a = new JArray();
-                while (r.Read() && r.TokenType != JsonTokenType.EndArray) a.Add(Value(ref r));
-                return a;
+                value = a;
+                while (true)
+                {
+                    if (!r.Read()) return false;
+                    if (r.TokenType == JsonTokenType.EndArray) return true;
+                    if (!TryValue(ref r, out var inner)) return false;
+                    a.Add(inner);
+                }
             default:
-                return Scalar(ref r);
+                value = Scalar(ref r);
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// Kept property names, matched against a property name token without decoding it: candidates are found by the
+    /// UTF-8 length and compared byte by byte (a SCIM user has ~40 properties, of which an import reads a handful).
+    /// </summary>
+    private sealed class NameSet
+    {
+        private readonly (byte[] Utf8, string Name)[][] _byLength;
+        private readonly HashSet<string> _names;
+
+        public NameSet(IEnumerable<string> names)
+        {
+            _names = new HashSet<string>(names, StringComparer.Ordinal);
+            var max = _names.Count == 0 ? 0 : _names.Max(n => Encoding.UTF8.GetByteCount(n));
+            _byLength = new (byte[], string)[max + 1][];
+            foreach (var group in _names.Select(n => (Utf8: Encoding.UTF8.GetBytes(n), Name: n)).GroupBy(x => x.Utf8.Length))
+                _byLength[group.Key] = group.ToArray();
+        }
+
+        /// <summary>The kept name (the set's own string) the reader's property name equals, or null.</summary>
+        public string? Find(ref Utf8JsonReader r)
+        {
+            if (r.ValueIsEscaped)
+            {
+                var name = r.GetString()!;
+                return _names.TryGetValue(name, out var kept) ? kept : null;
+            }
+            var bytes = r.ValueSpan;
+            if (bytes.Length >= _byLength.Length || _byLength[bytes.Length] is not { } candidates) return null;
+            foreach (var c in candidates)
+            {
+                if (bytes.SequenceEqual(c.Utf8)) return c.Name;
+            }
+            return null;
         }
     }
 

@@ -46,8 +46,58 @@ internal sealed class PagedReader
         int page = 0;
         long offset = p?.FirstOffset ?? 0;
         long pageNo = p?.FirstPageNumber ?? 1;
-        string? url = firstUrl;
-        while (url is not null)
+        // With a projection the caller only maps the records it is given (no requests of its own while it iterates), so
+        // the next page is requested and parsed while the caller maps this one: the target's sending and the parse
+        // overlap the mapping, on the second core. Still one request at a time to the target.
+        bool prefetch = projection is not null;
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task<Fetched>? next = null;
+        try
+        {
+            next = Start(firstUrl);
+            while (next is not null)
+            {
+                var (requestUrl, result, records) = await next.ConfigureAwait(false);
+                next = null;
+                fetched += records.Count;
+                var headers = result.Headers;
+                string? url = null;
+                if (records.Count > 0 && p is not null)
+                {
+                    // a server that ignores the paging parameters returns the same page again
+                    var signature = records.Count + ":" + records[0].ToString(Formatting.None) + "|" + records[^1].ToString(Formatting.None);
+                    if (p.Kind != PaginationKind.NextUrl && signature == previousSignature)
+                        throw Fail(ImportFailureKind.PaginationNotHonoured, "page repeats the previous page; the server ignores the paging parameters", section, call, requestUrl, page);
+                    previousSignature = signature;
+                    url = NextPageUrl(requestUrl, result, records);
+                }
+                var current = new ImportPage(page, result.Url, result.Json, records, headers);
+                if (url is not null)
+                {
+                    if (prefetch) next = Start(url);
+                    else
+                    {
+                        yield return current;
+                        next = Start(url);
+                        continue;
+                    }
+                }
+                yield return current;
+            }
+        }
+        finally
+        {
+            if (next is not null)
+            {
+                // the caller stopped early (a failure, a cancellation): the page being fetched is not wanted
+                await abandon.CancelAsync().ConfigureAwait(false);
+                try { await next.ConfigureAwait(false); }
+                catch (Exception) { /* its outcome no longer matters */ }
+            }
+        }
+
+        // Requests page number page+1 at url (after the loop guards), reads and validates it.
+        Task<Fetched> Start(string url)
         {
             page++;
             if (page > _options.MaxPages)
@@ -67,48 +117,45 @@ internal sealed class PagedReader
             }
             if (!visited.Add(requestUrl))
                 throw Fail(ImportFailureKind.PaginationLoop, "the next-page URL repeats an already fetched URL", section, call, requestUrl, page);
+            return FetchAsync(requestUrl, page, prefetch ? abandon.Token : ct);
+        }
 
-            var purpose = $"{section}.{call.Name} page {page}";
+        async Task<Fetched> FetchAsync(string requestUrl, int number, CancellationToken token)
+        {
+            var purpose = $"{section}.{call.Name} page {number}";
             HttpCallResult result;
             try
             {
                 Requests++;
                 result = await session.ExecuteAsync(b => RequestBuilder.Prepare(http, b, _options.JsonEscapeBodyValues, _options.ExpressionLimits, requestUrl, session.Profile.BaseUrl) with { Projection = projection },
-                    bindings, purpose, ct).ConfigureAwait(false);
+                    bindings, purpose, token).ConfigureAwait(false);
             }
             catch (ExpressionException ex)
             {
-                throw Fail(ImportFailureKind.Template, $"request template: {ex.Message}", section, call, requestUrl, page, inner: ex);
+                throw Fail(ImportFailureKind.Template, $"request template: {ex.Message}", section, call, requestUrl, number, inner: ex);
             }
             catch (AuthException ex)
             {
-                throw Fail(ImportFailureKind.Authentication, ex.Message, section, call, requestUrl, page, ex.Result?.StatusCode, ex);
+                throw Fail(ImportFailureKind.Authentication, ex.Message, section, call, requestUrl, number, ex.Result?.StatusCode, ex);
             }
-            var records = Validate(section, call, result, page, session);
-            fetched += records.Count;
-            var headers = result.Headers;
-            yield return new ImportPage(page, result.Url, result.Json, records, headers);
+            return new Fetched(requestUrl, result, Validate(section, call, result, number, session));
+        }
 
-            if (records.Count == 0 || p is null) break;
-            // a server that ignores the paging parameters returns the same page again
-            var signature = records.Count + ":" + records[0].ToString(Formatting.None) + "|" + records[^1].ToString(Formatting.None);
-            if (p.Kind != PaginationKind.NextUrl && signature == previousSignature)
-                throw Fail(ImportFailureKind.PaginationNotHonoured, "page repeats the previous page; the server ignores the paging parameters", section, call, requestUrl, page);
-            previousSignature = signature;
-
-            switch (p.Kind)
+        // The URL of the page after this one, or null when this one is the last.
+        string? NextPageUrl(string requestUrl, HttpCallResult result, IReadOnlyList<JToken> records)
+        {
+            switch (p!.Kind)
             {
                 case PaginationKind.NextUrl:
-                    url = NextUrl(section, call, p, result, records, requestUrl, page);
-                    break;
+                    return NextUrl(section, call, p, result, records, requestUrl, page);
                 case PaginationKind.Page:
                 {
                     var total = TotalCount(p.TotalCountPath, result);
                     var size = p.PageSize ?? LiteralInt(p.PageRecordCount) ?? (int?)PathInt(p.PageRecordCount, result);
-                    if (total is { } t && fetched >= t) url = null;
-                    else if (total is null && size is { } s && records.Count < s) url = null;
-                    else { pageNo++; url = firstUrl; }
-                    break;
+                    if (total is { } t && fetched >= t) return null;
+                    if (total is null && size is { } s && records.Count < s) return null;
+                    pageNo++;
+                    return firstUrl;
                 }
                 case PaginationKind.Offset:
                 {
@@ -126,14 +173,18 @@ internal sealed class PagedReader
                         reached = offset + records.Count;
                         nextOffset = offset + records.Count;
                     }
-                    if (total is { } t && reached >= t) url = null;
-                    else if (total is null && records.Count < p.BatchSize!.Value) url = null;
-                    else { offset = nextOffset; url = firstUrl; }
-                    break;
+                    if (total is { } t && reached >= t) return null;
+                    if (total is null && records.Count < p.BatchSize!.Value) return null;
+                    offset = nextOffset;
+                    return firstUrl;
                 }
+                default:
+                    return null;
             }
         }
     }
+
+    private sealed record Fetched(string RequestUrl, HttpCallResult Result, IReadOnlyList<JToken> Records);
 
     private static ImportFailedException Fail(ImportFailureKind kind, string message, string section, ImportCall call, string? url, int page, int? status = null, Exception? inner = null)
         => new(new ImportFailure(kind, message, section, call.Name, url, page, status), inner);
