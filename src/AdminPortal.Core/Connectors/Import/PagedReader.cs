@@ -72,17 +72,9 @@ internal sealed class PagedReader
                     url = NextPageUrl(requestUrl, result, records);
                 }
                 var current = new ImportPage(page, result.Url, result.Json, records, headers);
-                if (url is not null)
-                {
-                    if (prefetch) next = Start(url);
-                    else
-                    {
-                        yield return current;
-                        next = Start(url);
-                        continue;
-                    }
-                }
+                if (url is not null && prefetch) next = Start(url);
                 yield return current;
+                if (url is not null && !prefetch) next = Start(url);
             }
         }
         finally
