@@ -165,14 +165,14 @@ public sealed class CallExecutor
         url = resp.RequestMessage?.RequestUri?.ToString() ?? url;
         await using var raw = await resp.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         var capped = new CappedTeeStream(raw, _options.MaxResponseBytes, tee, _options.MaxRecordedBodyChars, setTruncated);
-        Stream body = capped;
         try
         {
+            Stream body = capped;
             if (projection is not null && mediaType is not ("text/html" or "application/xhtml+xml"))
             {
                 // an import page: tokenised as UTF-8 bytes, only the projected parts become tokens (ProjectedJsonLoader)
-                var (prefix, first) = await PeekFirstByteAsync(capped, ct).ConfigureAwait(false);
-                if (first is (byte)'{' or (byte)'[')
+                var (prefix, firstByte) = await PeekFirstByteAsync(capped, ct).ConfigureAwait(false);
+                if (firstByte is (byte)'{' or (byte)'[')
                 {
                     try
                     {
@@ -181,21 +181,14 @@ public sealed class CallExecutor
                     }
                     catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
                     {
-                        await DrainAsync(capped, ct).ConfigureAwait(false);
-                        return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, ParseError = ex.Message, Text = tee.ToString() };
+                        return await UnparsableAsync(capped, ex.Message).ConfigureAwait(false);
                     }
                 }
                 // empty, not JSON, or not UTF-8 (a UTF-16 byte order mark): the text path reads it from its first byte
                 body = new PrefixedStream(prefix, capped);
             }
-        }
-        catch (ResponseTooLargeException)
-        {
-            return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, BodyTooLarge = true };
-        }
-        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 8192, leaveOpen: false);
-        try
-        {
+
+            using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 8192, leaveOpen: false);
             // skip leading whitespace to look at the first significant character
             int first;
             while ((first = reader.Peek()) >= 0 && char.IsWhiteSpace((char)first)) reader.Read();
@@ -216,8 +209,7 @@ public sealed class CallExecutor
                 }
                 catch (JsonException ex)
                 {
-                    await DrainAsync(reader, ct).ConfigureAwait(false);
-                    return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, ParseError = ex.Message, Text = tee.ToString() };
+                    return await UnparsableAsync(body, ex.Message).ConfigureAwait(false);
                 }
             }
             var text = await ReadCappedTextAsync(reader, ct).ConfigureAwait(false);
@@ -226,6 +218,15 @@ public sealed class CallExecutor
         catch (ResponseTooLargeException)
         {
             return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, BodyTooLarge = true };
+        }
+
+        // The rest of the body is read (the recorded exchange keeps its start) and the parser's message reported.
+        async Task<HttpCallResult> UnparsableAsync(Stream rest, string message)
+        {
+            var buf = new byte[8192];
+            try { while (await rest.ReadAsync(buf.AsMemory(), ct).ConfigureAwait(false) > 0) { } }
+            catch (IOException) { }
+            return new HttpCallResult { Method = method, Url = url, StatusCode = status, Headers = headers, ContentType = mediaType, ParseError = message, Text = tee.ToString() };
         }
     }
 
@@ -239,20 +240,6 @@ public sealed class CallExecutor
             if (sb.Length < 64 * 1024) sb.Append(buf, 0, Math.Min(n, 64 * 1024 - sb.Length));
         }
         return sb.ToString();
-    }
-
-    private static async Task DrainAsync(StreamReader reader, CancellationToken ct)
-    {
-        var buf = new char[8192];
-        try { while (await reader.ReadAsync(buf.AsMemory(), ct).ConfigureAwait(false) > 0) { } }
-        catch (IOException) { }
-    }
-
-    private static async Task DrainAsync(Stream stream, CancellationToken ct)
-    {
-        var buf = new byte[8192];
-        try { while (await stream.ReadAsync(buf.AsMemory(), ct).ConfigureAwait(false) > 0) { } }
-        catch (IOException) { }
     }
 
     /// <summary>Reads up to the first byte that is not JSON whitespace, past a UTF-8 byte order mark; returns the bytes

@@ -42,7 +42,7 @@ internal sealed class ProjectedJsonLoader
 
     /// <summary>
     /// Reads the whole document from <paramref name="body"/>, after <paramref name="prefix"/> (bytes already taken from
-    /// it). Malformed or truncated JSON, and content after the document, raise <see cref="JsonException"/>; text that is
+    /// it, past a UTF-8 byte order mark, which Utf8JsonReader does not accept: the caller has skipped it). Malformed or truncated JSON, and content after the document, raise <see cref="JsonException"/>; text that is
     /// not valid UTF-8 raises <see cref="InvalidOperationException"/>.
     /// </summary>
     public static async Task<JToken> LoadAsync(ReadOnlyMemory<byte> prefix, Stream body, ResponseProjection projection, CancellationToken ct)
@@ -53,16 +53,10 @@ internal sealed class ProjectedJsonLoader
         {
             prefix.CopyTo(buffer);
             int start = 0, end = prefix.Length;
-            bool final = false, started = false;
+            bool final = false;
             while (true)
             {
-                if (!started && (end - start >= 3 || final))
-                {
-                    // a UTF-8 byte order mark, which Utf8JsonReader does not accept
-                    if (end - start >= 3 && buffer[start] == 0xEF && buffer[start + 1] == 0xBB && buffer[start + 2] == 0xBF) start += 3;
-                    started = true;
-                }
-                if (started) start += loader.Advance(buffer.AsSpan(start, end - start), final);
+                start += loader.Advance(buffer.AsSpan(start, end - start), final);
                 if (final)
                 {
                     if (loader._phase == Phase.Done) return loader._result!;
@@ -166,12 +160,7 @@ internal sealed class ProjectedJsonLoader
                     return true;
                 }
                 JToken? record;
-                if (r.TokenType == JsonTokenType.StartObject)
-                {
-                    if (!TryRecord(ref r, out var o)) return false;
-                    record = o;
-                }
-                else if (!TryValue(ref r, out record)) return false;
+                if (!(r.TokenType == JsonTokenType.StartObject ? TryPrunedObject(ref r, _recordProperties, _nested, out record) : TryValue(ref r, out record))) return false;
                 _list!.Add(record);
                 return true;
             default:
@@ -183,34 +172,10 @@ internal sealed class ProjectedJsonLoader
     // it (Read or TrySkip says so); the caller then drops what was built and reads the value again, from its first
     // token, after the next refill. Only the few records that straddle a buffer boundary are read twice.
 
-    private bool TryRecord(ref Utf8JsonReader r, out JObject record)
-    {
-        record = new JObject();
-        while (true)
-        {
-            if (!r.Read()) return false;
-            if (r.TokenType != JsonTokenType.PropertyName) return true;
-            var key = _recordProperties.Find(ref r);
-            if (!r.Read()) return false;
-            if (key is null)
-            {
-                if (!r.TrySkip()) return false;
-                continue;
-            }
-            JToken? value;
-            if (_nested.TryGetValue(key, out var keep))
-            {
-                if (!TryPruned(ref r, keep, out value)) return false;
-            }
-            else if (!TryValue(ref r, out value)) return false;
-            record[key] = value;
-        }
-    }
-
     /// <summary>An object keeps only the <paramref name="keep"/> properties; an array does so for each object in it.</summary>
     private static bool TryPruned(ref Utf8JsonReader r, NameSet keep, [NotNullWhen(true)] out JToken? value)
     {
-        if (r.TokenType == JsonTokenType.StartObject) return TryPrunedObject(ref r, keep, out value);
+        if (r.TokenType == JsonTokenType.StartObject) return TryPrunedObject(ref r, keep, null, out value);
         if (r.TokenType != JsonTokenType.StartArray) return TryValue(ref r, out value);
         var array = new JArray();
         value = array;
@@ -219,12 +184,14 @@ internal sealed class ProjectedJsonLoader
             if (!r.Read()) return false;
             if (r.TokenType == JsonTokenType.EndArray) return true;
             JToken? item;
-            if (!(r.TokenType == JsonTokenType.StartObject ? TryPrunedObject(ref r, keep, out item) : TryValue(ref r, out item))) return false;
+            if (!(r.TokenType == JsonTokenType.StartObject ? TryPrunedObject(ref r, keep, null, out item) : TryValue(ref r, out item))) return false;
             array.Add(item);
         }
     }
 
-    private static bool TryPrunedObject(ref Utf8JsonReader r, NameSet keep, [NotNullWhen(true)] out JToken? value)
+    /// <summary>An object that keeps only the <paramref name="keep"/> properties, each whole or, when
+    /// <paramref name="nested"/> names it, pruned in turn (a list record: <c>groups</c> keeps only <c>value</c>).</summary>
+    private static bool TryPrunedObject(ref Utf8JsonReader r, NameSet keep, Dictionary<string, NameSet>? nested, [NotNullWhen(true)] out JToken? value)
     {
         var o = new JObject();
         value = o;
@@ -239,7 +206,8 @@ internal sealed class ProjectedJsonLoader
                 if (!r.TrySkip()) return false;
                 continue;
             }
-            if (!TryValue(ref r, out var inner)) return false;
+            JToken? inner;
+            if (!(nested is not null && nested.TryGetValue(key, out var keepInner) ? TryPruned(ref r, keepInner, out inner) : TryValue(ref r, out inner))) return false;
             o[key] = inner;
         }
     }

@@ -8,13 +8,14 @@ namespace AdminPortal.Core.Tests.Connectors.Import;
 /// <summary>Any doubt about a page makes the run fail with a located error; the host then changes nothing.</summary>
 public class CompletenessTests
 {
-    private const string Import = """
+    // also the paged call of PagePrefetchTests
+    internal const string Import = """
         {"accountParams":{"call":{"call1":{"http":{"url":"BASE/users","httpMethod":"GET","httpHeaders":{"Authorization":"${access_token}"}},
           "listField":"items","keyField":"accountID","colsToPropsMap":{"accountID":"id","name":"login"},
           "pagination":{"offset":{"offsetParam":"offset","batchParam":"limit","batchSize":2,"totalCountPath":"completeResponseMap.total"}}}}}}
         """;
 
-    private static string Page(int offset, int total = 6)
+    internal static string Page(int offset, int total = 6)
         => new JObject { ["total"] = total, ["items"] = new JArray(Enumerable.Range(offset, Math.Min(2, total - offset)).Select(i => new JObject { ["id"] = "u" + i, ["login"] = "l" + i })) }.ToString();
 
     private static async Task<(ImportResult Result, FixtureServer Server, InMemoryExchangeRecorder Rec, CollectingSink Sink)> Run(Func<HttpContext, int, Task> page3, string import = Import)

@@ -1,5 +1,4 @@
 using AdminPortal.Core.Connectors.Import;
-using Newtonsoft.Json.Linq;
 
 namespace AdminPortal.Core.Tests.Connectors.Import;
 
@@ -9,14 +8,8 @@ namespace AdminPortal.Core.Tests.Connectors.Import;
 /// </summary>
 public class PagePrefetchTests
 {
-    private const string Import = """
-        {"accountParams":{"call":{"call1":{"http":{"url":"BASE/users","httpMethod":"GET","httpHeaders":{"Authorization":"${access_token}"}},
-          "listField":"items","keyField":"accountID","colsToPropsMap":{"accountID":"id","name":"login"},
-          "pagination":{"offset":{"offsetParam":"offset","batchParam":"limit","batchSize":2,"totalCountPath":"completeResponseMap.total"}}}}}}
-        """;
-
-    private static string Page(int offset, int total)
-        => new JObject { ["total"] = total, ["items"] = new JArray(Enumerable.Range(offset, Math.Min(2, total - offset)).Select(i => new JObject { ["id"] = "u" + i, ["login"] = "l" + i })) }.ToString();
+    // CompletenessTests' call: offset paging, 2 accounts per page, total from completeResponseMap.total
+    private const string Import = CompletenessTests.Import;
 
     /// <summary>Serves 5 pages of 2 accounts, counting requests in flight.</summary>
     private sealed class Target
@@ -39,7 +32,7 @@ public class PagePrefetchTests
                 var offset = int.Parse(Fx.Query(req, "offset"));
                 if (offset == 2) SecondPageRequested.TrySetResult();
                 await Task.Delay(20);
-                await Fx.Json(ctx, Page(offset, 10));
+                await Fx.Json(ctx, CompletenessTests.Page(offset, 10));
             }
             finally
             {
