@@ -122,6 +122,46 @@ public sealed class SapBtpContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListGroups_MembersFollowEveryMembershipChange_AcrossPagesAndRepeatedListings()
+    {
+        var token = await Token();
+        async Task<Dictionary<string, List<string>>> ListedMembers()
+        {
+            var listed = new Dictionary<string, List<string>>();
+            for (var start = 1; ; start += 4)
+            {
+                var j = await (await Send(HttpMethod.Get, $"/Groups?startIndex={start}&count=4", token: token)).ReadJson();
+                foreach (var g in (JArray)j["resources"]!)
+                    listed[(string)g["id"]!] = ((JArray)g["members"]!).Select(m => (string)m["value"]!).ToList();
+                if (start + (int)j["itemsPerPage"]! > (int)j["totalResults"]!) return listed;
+            }
+        }
+        Dictionary<string, List<string>> Expected()
+        {
+            var order = _sim.State.GetAccounts().Select(a => a.Id).ToList();
+            var members = _sim.State.GetEntitlements("Groups").ToDictionary(g => g.Id, _ => new List<string>());
+            foreach (var m in _sim.State.GetMemberships("Groups")) members[m.EntitlementId].Add(m.AccountId);
+            foreach (var list in members.Values) list.Sort((a, b) => order.IndexOf(a).CompareTo(order.IndexOf(b)));
+            return members;
+        }
+
+        Assert.Equal(Expected(), await ListedMembers());
+        var user = _sim.State.GetAccounts()[3];
+        var group = _sim.State.GetEntitlements("Groups").First(g => !_sim.State.GetMembershipsOf(user.Id).Any(m => m.EntitlementId == g.Id));
+        // a single group read in between keeps the index; the changes below must still show
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Get, "/Groups/" + Uri.EscapeDataString(group.Id), token: token)).StatusCode);
+        var add = await Send(HttpMethod.Post, "/Groups/" + Uri.EscapeDataString(group.Id) + "/members", new { origin = "sap.default", type = "USER", value = user.Id }, token);
+        Assert.Equal(HttpStatusCode.Created, add.StatusCode);
+        Assert.Contains(user.Id, (await ListedMembers())[group.Id]);
+        var removed = _sim.State.GetAccounts()[0];
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Get, "/Groups/" + Uri.EscapeDataString(group.Id), token: token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Delete, $"/Users/{removed.Id}", token: token)).StatusCode);
+        var after = await ListedMembers();
+        Assert.DoesNotContain(after.Values, members => members.Contains(removed.Id));
+        Assert.Equal(Expected(), after);
+    }
+
+    [Fact]
     public async Task Auth_WrongSecretOrExpiredToken_Answers401WithUaaBody()
     {
         var req = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")

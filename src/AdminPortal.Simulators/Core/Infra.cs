@@ -114,8 +114,9 @@ internal sealed class RateLimiter
 /// in long lists so the output streams instead of accumulating.</summary>
 internal sealed class JsonOut : IAsyncDisposable
 {
+    private const int FlushBytes = 64 * 1024;
     private readonly HttpContext _ctx;
-    private int _pending;
+    private long _flushed;
     public Utf8JsonWriter W { get; }
 
     private JsonOut(HttpContext ctx)
@@ -131,11 +132,15 @@ internal sealed class JsonOut : IAsyncDisposable
         return new JsonOut(ctx);
     }
 
+    /// <summary>Sends what is written once it reaches <see cref="FlushBytes"/>, so a large listing streams in chunks
+    /// instead of being built whole in memory.</summary>
     public async ValueTask Tick()
     {
-        if (++_pending < 200) return;
-        _pending = 0;
+        // BytesPending alone stays below a pipe segment (the writer hands full segments to the pipe itself): count what
+        // was written since the last flush, or the whole response would sit in Kestrel's memory pool until it ends.
+        if (W.BytesCommitted + W.BytesPending - _flushed < FlushBytes) return;
         W.Flush();
+        _flushed = W.BytesCommitted;
         await _ctx.Response.BodyWriter.FlushAsync(_ctx.RequestAborted);
     }
 

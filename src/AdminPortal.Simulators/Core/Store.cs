@@ -6,10 +6,26 @@ namespace AdminPortal.Simulators.Core;
 /// Fields and Links are replaced, never mutated in place (readers outside the lock see a consistent value).</summary>
 internal sealed class Row
 {
+    private static int s_linkChanges;
+    private int[]? _links;
+
     public readonly int Ordinal;
     public Dictionary<string, string?>? Fields;
-    public int[]? Links;
     public bool Active;
+
+    /// <summary>Memberships (packed, see <see cref="Link"/>); null = the seeded ones. Every assignment counts in <see cref="LinkChanges"/>.</summary>
+    public int[]? Links
+    {
+        get => _links;
+        set
+        {
+            _links = value;
+            Interlocked.Increment(ref s_linkChanges);
+        }
+    }
+
+    /// <summary>Membership assignments so far, in any simulator of the process: caches derived from memberships compare it.</summary>
+    public static int LinkChanges => Volatile.Read(ref s_linkChanges);
     public int Version;
 
     public Row(int ordinal, bool active)
@@ -58,12 +74,15 @@ internal sealed class AccountTable
     }
 
     public int Count => _live.Count;
+    /// <summary>Rows added or removed so far (the live list changed); caches derived from it compare it.</summary>
+    public int Version { get; private set; }
     public Row this[int index] => _live[index];
     public IReadOnlyList<Row> Live => _live;
     public int NextOrdinal => _byOrdinal.Count;
 
     public void Clear()
     {
+        Version++;
         _byOrdinal.Clear();
         _live.Clear();
         _byKey.Clear();
@@ -85,6 +104,7 @@ internal sealed class AccountTable
     public Row AddSeeded(bool active)
     {
         var r = new Row(_byOrdinal.Count, active);
+        Version++;
         _byOrdinal.Add(r);
         _live.Add(r);
         return r;
@@ -94,6 +114,7 @@ internal sealed class AccountTable
     public Row AddNew(Dictionary<string, string?> fields, bool active)
     {
         var r = new Row(_byOrdinal.Count, active) { Fields = fields, Links = Array.Empty<int>() };
+        Version++;
         _byOrdinal.Add(r);
         _live.Add(r);
         if (fields.TryGetValue("id", out var id) && id is not null) _byKey[id] = r;
@@ -158,6 +179,7 @@ internal sealed class AccountTable
     {
         if (r.Ordinal >= _byOrdinal.Count || !ReferenceEquals(_byOrdinal[r.Ordinal], r)) return;
         _byOrdinal[r.Ordinal] = null;
+        Version++;
         var i = IndexAtOrAfter(r.Ordinal);
         if (i < _live.Count && ReferenceEquals(_live[i], r)) _live.RemoveAt(i);
         var id = IdOf(r);
