@@ -193,7 +193,9 @@ public sealed class SqliteBulkImport
                             string.Join(", ", custom.Select(i => $"CustomProperty{i}")) + ", ExtraPropertiesJson, ContentHash, Status, LastSeenRunId, CreatedUtc, UpdatedUtc) " +
                             "SELECT m.id, $e, x.account_id, x.name, x.display_name, x.description, x.account_type, " + string.Join(", ", custom.Select(i => $"x.cp{i}")) +
                             ", x.extra, x.hash, x.status, $run, $now, $now FROM imp_amap m JOIN stg.acc x ON x.seq = m.seq " +
-                            "WHERE m.added = 1 ORDER BY m.id", runId, now);
+                            // seq order is Id order for the rows this run adds (row_number above), and reads imp_amap
+                            // without its Id index
+                            "WHERE m.added = 1 ORDER BY m.seq", runId, now);
         CreateIndexes(rebuilt);
         long removed = 0;
         if (removedStatus is { } status)

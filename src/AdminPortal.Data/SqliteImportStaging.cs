@@ -214,8 +214,9 @@ public sealed class SqliteImportStaging : IDisposable
         Execute("UPDATE lnk_raw SET aseq = CASE by_name WHEN 0 THEN (SELECT a.seq FROM acc a WHERE a.account_id = lnk_raw.akey) " +
                 "ELSE (SELECT min(a.seq) FROM acc a WHERE a.name = lnk_raw.akey) END WHERE aseq IS NULL;", transaction);
 
-        var resolved = Scalar("SELECT count(*) FROM lnk_raw r CROSS JOIN ekey k ON k.kid = r.kid WHERE r.aseq IS NOT NULL AND k.eseq IS NOT NULL");
-        var unresolved = Links - resolved;
+        // every kid is in ekey: a membership is unresolved when its account or its entitlement was not found (one scan
+        // with a small IN list; the join to ekey per row took 2.2 s for 5M memberships, this 0.6 s)
+        var unresolved = Scalar("SELECT count(*) FROM lnk_raw WHERE aseq IS NULL OR kid IN (SELECT kid FROM ekey WHERE eseq IS NULL)");
         Execute("CREATE TABLE lnk(aseq INTEGER NOT NULL, eseq INTEGER NOT NULL, PRIMARY KEY(aseq, eseq)) WITHOUT ROWID;", transaction);
         using (var cmd = Command("INSERT OR IGNORE INTO lnk(aseq, eseq) SELECT r.aseq, k.eseq FROM lnk_raw r CROSS JOIN ekey k ON k.kid = r.kid WHERE r.aseq IS NOT NULL AND k.eseq IS NOT NULL"))
         {
