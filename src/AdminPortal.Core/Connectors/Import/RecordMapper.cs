@@ -142,26 +142,66 @@ internal sealed class RecordMapper
     /// </summary>
     internal static string MembershipInfoJson(IReadOnlyList<(string Type, string[] Ids, string? KeyField)> info)
     {
-        using var sw = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-        using (var w = new JsonTextWriter(sw) { Formatting = Formatting.None })
+        // Written by hand into a reused builder: a Newtonsoft writer per account (a million per run) cost 3% of the read.
+        // The text is exactly what JsonTextWriter prints (MembershipInfoJsonTests compares every UTF-16 code unit).
+        var b = t_membershipInfo ??= new System.Text.StringBuilder(256);
+        b.Clear().Append('{');
+        for (var t = 0; t < info.Count; t++)
         {
-            w.WriteStartObject();
-            foreach (var (type, ids, keyField) in info)
+            var (type, ids, keyField) = info[t];
+            if (t > 0) b.Append(',');
+            AppendJsonString(b, type);
+            b.Append(":{\"entIds\":[");
+            for (var i = 0; i < ids.Length; i++)
             {
-                w.WritePropertyName(type);
-                w.WriteStartObject();
-                w.WritePropertyName("entIds");
-                w.WriteStartArray();
-                foreach (var id in ids) w.WriteValue(id);
-                w.WriteEndArray();
-                w.WritePropertyName("keyField");
-                w.WriteValue(keyField);
-                w.WriteEndObject();
+                if (i > 0) b.Append(',');
+                AppendJsonString(b, ids[i]);
             }
 
-            w.WriteEndObject();
+            b.Append("],\"keyField\":");
+            AppendJsonString(b, keyField);
+            b.Append('}');
         }
 
-        return sw.ToString();
+        return b.Append('}').ToString();
+    }
+
+    [ThreadStatic] private static System.Text.StringBuilder? t_membershipInfo;
+
+    /// <summary>A JSON string as Newtonsoft's default escaping writes it: control characters, quote, backslash, and
+    /// U+0085, U+2028, U+2029 escaped (\uXXXX in lowercase hex unless a short form exists); null as <c>null</c>.</summary>
+    private static void AppendJsonString(System.Text.StringBuilder b, string? value)
+    {
+        if (value is null)
+        {
+            b.Append("null");
+            return;
+        }
+
+        b.Append('"');
+        var run = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            string? escape = c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\f' => "\\f",
+                '\b' => "\\b",
+                < ' ' or '\u0085' or '\u2028' or '\u2029' => null,
+                _ => "",
+            };
+            if (escape is { Length: 0 }) continue;
+            b.Append(value, run, i - run);
+            if (escape is null) b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            else b.Append(escape);
+            run = i + 1;
+        }
+
+        b.Append(value, run, value.Length - run).Append('"');
     }
 }

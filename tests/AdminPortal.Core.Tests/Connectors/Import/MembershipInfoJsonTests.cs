@@ -28,4 +28,18 @@ public class MembershipInfoJsonTests
         };
         foreach (var info in cases) Assert.Equal(Reference(info), RecordMapper.MembershipInfoJson(info));
     }
+
+    [Fact]
+    public void Escapes_every_UTF16_code_unit_as_Newtonsoft_does()
+    {
+        // every code unit from U+0000 to U+FFFF (lone surrogates included), in ids, a type name and a key field
+        var all = Enumerable.Range(0, 0x10000).Select(i => (char)i).ToArray();
+        var ids = all.Chunk(97).Select(c => new string(c)).ToArray();
+        for (var i = 0; i < 0x10000; i += 4096)
+        {
+            var slice = new string(all, i, 4096);
+            var info = new[] { (slice, ids, (string?)slice), ("Roles", Array.Empty<string>(), (string?)null) };
+            Assert.Equal(Reference(info), RecordMapper.MembershipInfoJson(info));
+        }
+    }
 }
