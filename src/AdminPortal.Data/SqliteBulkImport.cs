@@ -28,8 +28,6 @@ public sealed class SqliteBulkImport
     private const int LinkActive = 1;
     // The bulk statements' page cache (64 MB), set in Attach and again after index builds; reset in Detach.
     private const int ApplyCacheKiB = 65536;
-    // The page cache while indexes are built again (see CreateIndexes).
-    private const int IndexBuildCacheKiB = 8192;
     private readonly SqliteConnection connection;
     private readonly SqliteTransaction transaction;
     private readonly int endpointId;
@@ -311,19 +309,10 @@ public sealed class SqliteBulkImport
         if (definitions.Count == 0) return;
         var sw = System.Diagnostics.Stopwatch.StartNew();
         // CREATE INDEX sorts in memory up to the page cache's size before it spills to temporary files; the scan needs
-        // no large cache, so a smaller one during the builds keeps the import's memory at its read-phase level. SQLite's
-        // sorter may sort and merge on helper threads (PRAGMA threads, 0 by default): the apply otherwise keeps one core
-        // busy, so the builds may use the others. Measured on 1M accounts, 2 cores: the
-        // eight Accounts indexes in 12.4 s instead of 16.5-17.7 s, peak memory the same with an 8 MB cache (ADR-021).
-        Exec($"PRAGMA cache_size=-{IndexBuildCacheKiB}; PRAGMA threads={ThrowAwaySqlite.SorterThreads}");
-        try
-        {
-            foreach (var sql in definitions) Exec(sql);
-        }
-        finally
-        {
-            Exec($"PRAGMA threads=0; PRAGMA cache_size=-{ApplyCacheKiB}");
-        }
+        // no large cache, so a smaller one during the builds keeps the import's memory at its read-phase level.
+        Exec("PRAGMA cache_size=-16384");
+        foreach (var sql in definitions) Exec(sql);
+        Exec($"PRAGMA cache_size=-{ApplyCacheKiB}");
         IndexBuildTime += sw.Elapsed;
     }
 

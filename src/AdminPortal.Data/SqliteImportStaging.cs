@@ -168,8 +168,6 @@ public sealed class SqliteImportStaging : IDisposable
     {
         if (resolution is not null) return resolution;
         var sw = System.Diagnostics.Stopwatch.StartNew();
-        // the sorts below (a million account ids, five million links) may use the cores the finished read left idle
-        Execute($"PRAGMA threads={ThrowAwaySqlite.SorterThreads}", transaction);
         // Accounts: one sort of the ids (the plan's lookups use it too), then the repeated ones.
         Execute("CREATE INDEX acc_id ON acc(account_id);" +
                 "CREATE TABLE acc_dup(old INTEGER PRIMARY KEY, keep INTEGER NOT NULL);" +

@@ -9,12 +9,6 @@ namespace AdminPortal.Data;
 /// </summary>
 internal static class ThrowAwaySqlite
 {
-    /// <summary>
-    /// Helper threads SQLite's sorter may use for a large sort (PRAGMA threads; SQLite's default is none): for the
-    /// index builds and the staging file's link resolution, which run while the read is over and the other cores idle.
-    /// </summary>
-    public static readonly int SorterThreads = Math.Clamp(Environment.ProcessorCount, 1, 4);
-
     public static SqliteConnection Open(string file, int cacheMb)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false, Mode = SqliteOpenMode.ReadWriteCreate }.ToString());
