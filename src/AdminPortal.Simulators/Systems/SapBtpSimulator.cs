@@ -23,7 +23,18 @@ internal sealed class SapBtpSimulator : SimulatorBase
 
     private AccountTable Users => AccountTables[0];
     private EntTable Groups => EntTables[0];
-    private string ZoneId => $"sim-zone-{Seed}";
+    private string ZoneId
+    {
+        get
+        {
+            // written into every user of a listing: formatted once per seed, not per user
+            if (_zoneId is null || _zoneSeed != Seed) (_zoneSeed, _zoneId) = (Seed, $"sim-zone-{Seed}");
+            return _zoneId;
+        }
+    }
+
+    private string? _zoneId;
+    private int _zoneSeed;
 
     public SapBtpSimulator(SimulatorOptions o) : base(o)
     {
@@ -226,45 +237,73 @@ internal sealed class SapBtpSimulator : SimulatorBase
     private static Task NotFound(HttpContext ctx, string what, string id) =>
         Err(ctx, 404, "scim_resource_not_found", $"{what} {id} does not exist");
 
+    /// <summary>Property names of a user, encoded once (a 1M-user listing writes 20 million of them).</summary>
+    private static class UserJson
+    {
+        public static readonly JsonEncodedText Active = JsonEncodedText.Encode("active");
+        public static readonly JsonEncodedText Approvals = JsonEncodedText.Encode("approvals");
+        public static readonly JsonEncodedText Created = JsonEncodedText.Encode("created");
+        public static readonly JsonEncodedText Display = JsonEncodedText.Encode("display");
+        public static readonly JsonEncodedText Emails = JsonEncodedText.Encode("emails");
+        public static readonly JsonEncodedText ExternalId = JsonEncodedText.Encode("externalId");
+        public static readonly JsonEncodedText FamilyName = JsonEncodedText.Encode("familyName");
+        public static readonly JsonEncodedText GivenName = JsonEncodedText.Encode("givenName");
+        public static readonly JsonEncodedText Groups = JsonEncodedText.Encode("groups");
+        public static readonly JsonEncodedText Id = JsonEncodedText.Encode("id");
+        public static readonly JsonEncodedText LastModified = JsonEncodedText.Encode("lastModified");
+        public static readonly JsonEncodedText Meta = JsonEncodedText.Encode("meta");
+        public static readonly JsonEncodedText Name = JsonEncodedText.Encode("name");
+        public static readonly JsonEncodedText Origin = JsonEncodedText.Encode("origin");
+        public static readonly JsonEncodedText PasswordLastModified = JsonEncodedText.Encode("passwordLastModified");
+        public static readonly JsonEncodedText Primary = JsonEncodedText.Encode("primary");
+        public static readonly JsonEncodedText Schemas = JsonEncodedText.Encode("schemas");
+        public static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
+        public static readonly JsonEncodedText UserName = JsonEncodedText.Encode("userName");
+        public static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
+        public static readonly JsonEncodedText Verified = JsonEncodedText.Encode("verified");
+        public static readonly JsonEncodedText Version = JsonEncodedText.Encode("version");
+        public static readonly JsonEncodedText ZoneId = JsonEncodedText.Encode("zoneId");
+    }
+
     private void WriteUser(Utf8JsonWriter w, Row r)
     {
         w.WriteStartObject();
-        w.WriteString("id", Users.IdOf(r));
-        w.WriteString("externalId", Users.Get(r, "externalId") ?? "");
-        w.WriteStartObject("meta");
-        w.WriteNumber("version", r.Version);
-        w.WriteString("created", Users.Get(r, "created"));
-        w.WriteString("lastModified", Users.Get(r, "lastModified"));
+        w.WriteString(UserJson.Id, Users.IdOf(r));
+        w.WriteString(UserJson.ExternalId, Users.Get(r, "externalId") ?? "");
+        w.WriteStartObject(UserJson.Meta);
+        w.WriteNumber(UserJson.Version, r.Version);
+        w.WriteString(UserJson.Created, Users.Get(r, "created"));
+        w.WriteString(UserJson.LastModified, Users.Get(r, "lastModified"));
         w.WriteEndObject();
-        w.WriteString("userName", Users.Get(r, "userName"));
-        w.WriteStartObject("name");
-        w.WriteString("familyName", Users.Get(r, "familyName"));
-        w.WriteString("givenName", Users.Get(r, "givenName"));
+        w.WriteString(UserJson.UserName, Users.Get(r, "userName"));
+        w.WriteStartObject(UserJson.Name);
+        w.WriteString(UserJson.FamilyName, Users.Get(r, "familyName"));
+        w.WriteString(UserJson.GivenName, Users.Get(r, "givenName"));
         w.WriteEndObject();
-        w.WriteStartArray("emails");
+        w.WriteStartArray(UserJson.Emails);
         w.WriteStartObject();
-        w.WriteString("value", Users.Get(r, "email"));
-        w.WriteBoolean("primary", true);
+        w.WriteString(UserJson.Value, Users.Get(r, "email"));
+        w.WriteBoolean(UserJson.Primary, true);
         w.WriteEndObject();
         w.WriteEndArray();
-        w.WriteStartArray("groups");
+        w.WriteStartArray(UserJson.Groups);
         foreach (var l in LiveLinks(Users, r))
         {
             w.WriteStartObject();
-            w.WriteString("value", l.Ent.Id);
-            w.WriteString("display", l.Ent.Name);
-            w.WriteString("type", "DIRECT");
+            w.WriteString(UserJson.Value, l.Ent.Id);
+            w.WriteString(UserJson.Display, l.Ent.Name);
+            w.WriteString(UserJson.Type, "DIRECT");
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteStartArray("approvals");
+        w.WriteStartArray(UserJson.Approvals);
         w.WriteEndArray();
-        w.WriteBoolean("active", r.Active);
-        w.WriteBoolean("verified", true);
-        w.WriteString("origin", Users.Get(r, "origin"));
-        w.WriteString("zoneId", ZoneId);
-        w.WriteNumber("passwordLastModified", 0);
-        w.WriteStartArray("schemas");
+        w.WriteBoolean(UserJson.Active, r.Active);
+        w.WriteBoolean(UserJson.Verified, true);
+        w.WriteString(UserJson.Origin, Users.Get(r, "origin"));
+        w.WriteString(UserJson.ZoneId, ZoneId);
+        w.WriteNumber(UserJson.PasswordLastModified, 0);
+        w.WriteStartArray(UserJson.Schemas);
         w.WriteStringValue(Schema);
         w.WriteEndArray();
         w.WriteEndObject();
