@@ -47,6 +47,12 @@ public sealed class SqliteImportStaging : IDisposable
     private readonly RawInsert insertAccount;
     private readonly RawInsert insertEntitlement;
     private readonly RawInsert insertLink;
+    // Memberships go in LinkBatch rows per statement (a million accounts bring five million; one sqlite3_step and four
+    // binds per row cost more than the row); the rest of a batch goes row by row before anything reads lnk_raw.
+    private const int LinkBatch = 16;
+    private readonly RawInsert insertLinkBatch;
+    private readonly (long? Aseq, string? Akey, bool ByName, long Kid)[] pendingLinks = new (long?, string?, bool, long)[LinkBatch];
+    private int pendingLinkCount;
     private readonly int customCount;
     // Entitlement keys seen in memberships (a few per entitlement, not per membership): (type, key, by value) → ekey.kid.
     private readonly Dictionary<(string Type, string Key, bool ByValue), long> entitlementKeys = [];
@@ -74,6 +80,8 @@ public sealed class SqliteImportStaging : IDisposable
         insertAccount = new RawInsert(connection, $"INSERT INTO acc(seq, account_id, name, display_name, description, account_type, {custom}, extra, hash, status) VALUES({parameters})");
         insertEntitlement = new RawInsert(connection, "INSERT INTO ent(type, eid, value) VALUES($p0, $p1, $p2)");
         insertLink = new RawInsert(connection, "INSERT INTO lnk_raw(aseq, akey, by_name, kid) VALUES($p0, $p1, $p2, $p3)");
+        insertLinkBatch = new RawInsert(connection, "INSERT INTO lnk_raw(aseq, akey, by_name, kid) VALUES " +
+            string.Join(", ", Enumerable.Range(0, LinkBatch).Select(i => $"($p{4 * i}, $p{4 * i + 1}, $p{4 * i + 2}, $p{4 * i + 3})")));
     }
 
     /// <summary>The staging file (ATTACHed by the apply step).</summary>
@@ -140,23 +148,32 @@ public sealed class SqliteImportStaging : IDisposable
             entitlementKeys[(type, entitlementKey, entitlementKeyIsValue)] = kid;
         }
 
-        var p = insertLink;
-        if (!accountKeyIsName && string.Equals(accountKey, lastAccountId, StringComparison.Ordinal))
+        pendingLinks[pendingLinkCount++] = !accountKeyIsName && string.Equals(accountKey, lastAccountId, StringComparison.Ordinal)
+            ? (Accounts, null, false, kid)
+            : (null, accountKey, accountKeyIsName, kid);
+        linksByName |= accountKeyIsName;
+        Links++;
+        if (pendingLinkCount == LinkBatch) WritePendingLinks();
+    }
+
+    private void WritePendingLinks()
+    {
+        var full = pendingLinkCount == LinkBatch;
+        for (var i = 0; i < pendingLinkCount; i++)
         {
-            p.Integer(0, Accounts);
-            p.Null(1);
-        }
-        else
-        {
-            p.Null(0);
-            p.Text(1, accountKey);
+            var (p, at) = full ? (insertLinkBatch, 4 * i) : (insertLink, 0);
+            var (aseq, akey, byName, kid) = pendingLinks[i];
+            if (aseq is { } seq) p.Integer(at, seq);
+            else p.Null(at);
+            p.Text(at + 1, akey);
+            p.Integer(at + 2, byName ? 1 : 0);
+            p.Integer(at + 3, kid);
+            if (!full) p.Execute();
         }
 
-        linksByName |= accountKeyIsName;
-        p.Integer(2, accountKeyIsName ? 1 : 0);
-        p.Integer(3, kid);
-        p.Execute();
-        Links++;
+        if (full) insertLinkBatch.Execute();
+        Array.Clear(pendingLinks);
+        pendingLinkCount = 0;
     }
 
     /// <summary>
@@ -168,6 +185,7 @@ public sealed class SqliteImportStaging : IDisposable
     {
         if (resolution is not null) return resolution;
         var sw = System.Diagnostics.Stopwatch.StartNew();
+        WritePendingLinks();
         // Accounts: one sort of the ids (the plan's lookups use it too), then the repeated ones.
         Execute("CREATE INDEX acc_id ON acc(account_id);" +
                 "CREATE TABLE acc_dup(old INTEGER PRIMARY KEY, keep INTEGER NOT NULL);" +
@@ -243,6 +261,7 @@ public sealed class SqliteImportStaging : IDisposable
         insertAccount.Dispose();
         insertEntitlement.Dispose();
         insertLink.Dispose();
+        insertLinkBatch.Dispose();
         connection.Close();
         completed = true;
     }
@@ -252,6 +271,7 @@ public sealed class SqliteImportStaging : IDisposable
         insertAccount.Dispose();
         insertEntitlement.Dispose();
         insertLink.Dispose();
+        insertLinkBatch.Dispose();
         transaction.Dispose();
         connection.Dispose();
         ThrowAwaySqlite.Delete(File);

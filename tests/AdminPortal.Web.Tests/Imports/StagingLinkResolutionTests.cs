@@ -56,6 +56,34 @@ public class StagingLinkResolutionTests
     }
 
     [Fact]
+    public void Many_memberships_across_insert_batches_resolve_like_a_few()
+    {
+        // 16 memberships go in one statement: every remainder (0..15 pending at the end) and batches that mix keys by
+        // number, by id and by name must stage the same rows as single inserts did
+        for (var extra = 0; extra < 17; extra++)
+        {
+            var folder = Directory.CreateTempSubdirectory("staging-test-").FullName;
+            using var main = new SqliteConnection($"Data Source={Path.Combine(folder, "portal.db")}");
+            using var staging = SqliteImportStaging.Create(main, 3, Core.Domain.Account.CustomPropertyCount);
+            for (var a = 1; a <= 40; a++)
+            {
+                staging.AddAccount(Account($"a{a}", $"n{a}"));
+                for (var g = 0; g < 5; g++) staging.AddLink($"a{a}", false, "Group", $"g{(a + g) % 9}", false);
+                if (a % 7 == 0) staging.AddLink($"n{a - 1}", true, "Group", "g8", false);   // by name, an earlier account
+                if (a % 11 == 0) staging.AddLink("a1", false, "Group", "g4", false);          // by id, not the last staged
+            }
+
+            for (var i = 0; i < extra; i++) staging.AddLink("ghost", false, "Group", "g1", false);
+            for (var g = 0; g < 8; g++) staging.AddEntitlement("Group", $"g{g}", $"G{g}");  // g8 is unknown
+            var r = staging.ResolveLinks();
+            // 200 by number (those to g8 unknown), 5 by name (to g8: unknown), 3 by id (a1 already has g4: one link)
+            var toG8 = Enumerable.Range(1, 40).Sum(a => Enumerable.Range(0, 5).Count(g => (a + g) % 9 == 8));
+            Assert.Equal(200 - toG8, r.Linked);
+            Assert.Equal(toG8 + 5 + extra, r.Unresolved);
+        }
+    }
+
+    [Fact]
     public void The_resolved_links_are_keyed_by_staged_account_and_entitlement_numbers()
     {
         var folder = Directory.CreateTempSubdirectory("staging-test-").FullName;
