@@ -323,6 +323,15 @@ public class ImportService(
             phase.Restart();
             await ApplyEntitlementsAsync(work, endpoint, sink, allowed ? entitlements.Remove : [], run.Id, now, ct);
             bulk.RebuildEntitlementMap();
+            if (sink.Records >= ReleaseReadMemoryAbove)
+            {
+                // The plan and the entitlements (thousands of EF entities at 1M accounts) leave garbage the GC would keep
+                // committed through the accounts and links steps, where SQLite's page cache and sorts add to it: one more
+                // compacting collection, as after the read (ADR-017).
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                log("memory after the entitlements: " + MemoryNote());
+            }
+
             var entitlementSeconds = phase.Elapsed.TotalSeconds;
             phase.Restart();
             var written = bulk.ApplyAccounts(run.Id, now, allowed ? (int)(inactivate ? AccountStatus.Inactive : AccountStatus.SuspendedFromImport) : null);
