@@ -64,6 +64,7 @@ public class BulkIndexRebuildTests
         var again = await new ImportHarness(rebuilt).RunAsync(endpoints[1]);
         Assert.True(again.Status == JobRunStatus.Succeeded, $"{again.Status}: {again.Error}\n{again.Log}");
         Assert.Contains("indexes rebuilt 0); links", again.Log);
+        Assert.Contains("(+0 -0, indexes rebuilt 0)", again.Log); // no link to add: the link index stays too
     }
 
     [Fact]

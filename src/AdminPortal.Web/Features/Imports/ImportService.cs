@@ -339,7 +339,7 @@ public class ImportService(
             var accountSeconds = phase.Elapsed.TotalSeconds;
             log("memory after the accounts: " + MemoryNote());
             phase.Restart();
-            var links = bulk.ApplyLinks(now, allowed);
+            var links = bulk.ApplyLinks(now, allowed, accounts.LinksToAdd);
 
             // Links granted by provisioning and now seen by the target are confirmed.
             await work.AccountEntitlements.Where(l => l.Status == LinkStatus.PendingAdd && work.Accounts.Any(a => a.Id == l.AccountId && a.EndpointId == endpoint.Id))
