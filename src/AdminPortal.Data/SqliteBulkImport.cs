@@ -256,11 +256,9 @@ public sealed class SqliteBulkImport
         var rebuilt = DropSecondaryIndexesForBulkInsert("AccountEntitlements", linksToAdd);
         // Two statements rather than one with `added = 1 OR NOT EXISTS (…)`: an account this run inserted has no links yet
         // (no need to look), and the single statement's OR cost ~2 s per 5M links even when every account was new.
-        var added = Exec("INSERT INTO AccountEntitlements(AccountId, EntitlementValueId, Status, CreatedUtc) " +
-                         $"SELECT m.id, v.vid, {LinkActive}, $now FROM stg.lnk k CROSS JOIN imp_amap m ON m.seq = k.aseq CROSS JOIN imp_evmap v ON v.eseq = k.eseq " +
-                         "WHERE m.added = 1", 0, now);
-        added += Exec("INSERT INTO AccountEntitlements(AccountId, EntitlementValueId, Status, CreatedUtc) " +
-                      $"SELECT m.id, v.vid, {LinkActive}, $now FROM imp_amap m CROSS JOIN stg.lnk k ON k.aseq = m.seq CROSS JOIN imp_evmap v ON v.eseq = k.eseq " +
+        var insert = $"INSERT INTO AccountEntitlements(AccountId, EntitlementValueId, Status, CreatedUtc) SELECT m.id, v.vid, {LinkActive}, $now FROM ";
+        var added = Exec(insert + "stg.lnk k CROSS JOIN imp_amap m ON m.seq = k.aseq CROSS JOIN imp_evmap v ON v.eseq = k.eseq WHERE m.added = 1", 0, now);
+        added += Exec(insert + "imp_amap m CROSS JOIN stg.lnk k ON k.aseq = m.seq CROSS JOIN imp_evmap v ON v.eseq = k.eseq " +
                       "WHERE m.added = 0 AND NOT EXISTS (SELECT 1 FROM AccountEntitlements l WHERE l.AccountId = m.id AND l.EntitlementValueId = v.vid)", 0, now);
         CreateIndexes(rebuilt);
         long removed = 0;

@@ -237,9 +237,12 @@ internal sealed class SapBtpSimulator : SimulatorBase
     private static Task NotFound(HttpContext ctx, string what, string id) =>
         Err(ctx, 404, "scim_resource_not_found", $"{what} {id} does not exist");
 
-    /// <summary>Property names of a user, encoded once (a 1M-user listing writes 20 million of them).</summary>
+    /// <summary>Property names (and constant values) of users and group members, encoded once: a 1M-user listing writes
+    /// 20 million names, a listing of its groups 5M members.</summary>
     private static class UserJson
     {
+        public static readonly JsonEncodedText UserType = JsonEncodedText.Encode("USER");
+        public static readonly JsonEncodedText DefaultOrigin = JsonEncodedText.Encode("sap.default");
         public static readonly JsonEncodedText Active = JsonEncodedText.Encode("active");
         public static readonly JsonEncodedText Approvals = JsonEncodedText.Encode("approvals");
         public static readonly JsonEncodedText Created = JsonEncodedText.Encode("created");
@@ -335,16 +338,12 @@ internal sealed class SapBtpSimulator : SimulatorBase
         w.WriteEndObject();
     }
 
-    // encoded once: a 1M-user listing of groups writes 5M members
-    private static readonly JsonEncodedText MemberValue = JsonEncodedText.Encode("value"), MemberType = JsonEncodedText.Encode("type"),
-        MemberUser = JsonEncodedText.Encode("USER"), MemberOrigin = JsonEncodedText.Encode("origin"), DefaultOrigin = JsonEncodedText.Encode("sap.default");
-
     private static void WriteMember(Utf8JsonWriter w, string userId)
     {
         w.WriteStartObject();
-        w.WriteString(MemberValue, userId);
-        w.WriteString(MemberType, MemberUser);
-        w.WriteString(MemberOrigin, DefaultOrigin);
+        w.WriteString(UserJson.Value, userId);
+        w.WriteString(UserJson.Type, UserJson.UserType);
+        w.WriteString(UserJson.Origin, UserJson.DefaultOrigin);
         w.WriteEndObject();
     }
 
@@ -355,11 +354,9 @@ internal sealed class SapBtpSimulator : SimulatorBase
         lock (Sync)
         {
             var index = CurrentMembersIndex();
+            // the index covers every group ordinal so far (Groups.NextOrdinal is part of its key)
             foreach (var (g, list) in result)
-            {
-                if (g.Ordinal + 1 >= index.Start.Length) continue;
                 for (int i = index.Start[g.Ordinal]; i < index.Start[g.Ordinal + 1]; i++) list.Add(Users[index.LivePositions[i]]);
-            }
         }
         return result;
     }
